@@ -1,0 +1,45 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+PO := mediation/translations/zh_CN/LC_MESSAGES/messages.po
+MO := $(PO:.po=.mo)
+
+.PHONY: run test setup db demo translations extract-messages clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(MO): $(PO) $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d mediation/translations
+
+setup: $(VENV)/.installed $(MO)
+
+translations: $(MO)
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask seed-demo
+
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT) — sign in with a demo user printed above (first run only);"
+	@echo "add your own with: $(BIN)/flask create-user NAME --role supervisor --office judicial_office"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+extract-messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k DomainError -k TransitionRefused -k StaleVersion \
+		-o mediation/translations/messages.pot mediation templates
+	$(BIN)/pybabel update -i mediation/translations/messages.pot -d mediation/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance/mediation.db*

@@ -1,0 +1,74 @@
+"""Configuration classes. `MEDIATION_CONFIG` picks one: development (default), testing, production."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'mediation.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    DEBUG = False
+    TESTING = False
+
+    TOWN_NAME = os.environ.get("TOWN_NAME", "徐行镇")
+    REFERENCE_PREFIX = os.environ.get("REFERENCE_PREFIX", "XH")
+    TIMEZONE = "Asia/Shanghai"
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "mediation" / "translations")
+    LANGUAGES = ("zh_CN", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which has its own limits
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 30 * 60  # idle limit, seconds (等保 2.0 session timeout)
+    SESSION_ABSOLUTE_LIFETIME = 12 * 3600  # signed in at most this long, whatever the activity
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    PAGE_SIZE = 25
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    SECRET_KEY = Config.SECRET_KEY or _dev_secret_key()
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-32b"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse to start in a state that is unsafe to serve."""
+        if cls.DEBUG or os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes"):
+            raise RuntimeError("Production config refuses to run with debug on.")
+        if not cls.SECRET_KEY or len(cls.SECRET_KEY.encode()) < 32:
+            raise RuntimeError("Production config needs SECRET_KEY of at least 32 bytes.")
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

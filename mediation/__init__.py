@@ -1,0 +1,133 @@
+"""Dispute-mediation case management for a town's mediation network."""
+import logging
+import os
+
+from flask import Flask, render_template, request, session
+from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    from config import CONFIGS
+
+    app = Flask(__name__, template_folder="../templates", instance_path=_instance_path())
+    config_class = CONFIGS[config_name or os.environ.get("MEDIATION_CONFIG", "development")]
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    if hasattr(config_class, "validate"):
+        config_class.validate()
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _instance_path() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
+
+
+def select_locale() -> str:
+    from flask import current_app
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model registered before migrations look)
+    from .town import build_town
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    app.extensions["mediation.town"] = build_town(app.config)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL for concurrent readers, real foreign keys, and waiting on a lock instead of failing."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .cases.views import bp as cases_bp
+    from .intake.views import bp as intake_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(intake_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(code: int, message: str):
+        return render_template("errors/error.html", code=code, message=message), code
+
+    app.register_error_handler(400, lambda e: render_error(400, _("The request could not be understood.")))
+    app.register_error_handler(CSRFError, lambda e: render_error(
+        400, _("The form expired. Go back, reload the page and submit again.")))
+    app.register_error_handler(403, lambda e: render_error(403, _("You may not open this page.")))
+    app.register_error_handler(404, lambda e: render_error(404, _("Not found.")))
+    app.register_error_handler(413, lambda e: render_error(413, _("The upload is too large.")))
+
+    def server_error(e):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return render_error(500, _("Something went wrong on our side; nothing was saved."))
+
+    app.register_error_handler(500, server_error)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .auth.sessions import enforce_session_limits
+
+    @app.before_request
+    def _language_and_session():
+        if request.args.get("lang") in app.config["LANGUAGES"]:
+            session["lang"] = request.args["lang"]
+        return enforce_session_limits()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import presentation
+
+    presentation.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

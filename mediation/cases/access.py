@@ -1,0 +1,65 @@
+"""Who sees which case, and how much of it (DESIGN.md's Roles table), in one place.
+
+Every query for cases goes through `visible_cases`; every object loaded by id goes
+through `get_visible_case_or_404`.
+"""
+from flask import abort
+from sqlalchemy import Select, exists, false, or_, select
+
+from ..auth.models import User
+from ..core.lifecycle import Actor
+from ..core.vocab import Role
+from ..extensions import db
+from .models import Case, case_co_offices
+
+SEES_ALL = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})
+
+
+def visibility_clause(user: User):
+    role = user.role_enum
+    if role in SEES_ALL:
+        return None
+    if role in (Role.MEDIATOR, Role.LIAISON):
+        co = exists().where(case_co_offices.c.case_id == Case.id,
+                            case_co_offices.c.office_id == user.office_id)
+        return or_(Case.lead_office_id == user.office_id, Case.intake_office_id == user.office_id,
+                   Case.mediator_id == user.id, co)
+    return false()
+
+
+def visible_cases(user: User) -> Select:
+    stmt = select(Case)
+    clause = visibility_clause(user)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def get_visible_case_or_404(user: User, reference: str) -> Case:
+    """404, not 403, for a case the user may not see: its existence is not disclosed."""
+    stmt = visible_cases(user).where(Case.reference == reference)
+    case = db.session.scalars(stmt).first()
+    if case is None:
+        abort(404)
+    return case
+
+
+def actor_for(user: User, case: Case) -> Actor:
+    return Actor(role=user.role_enum,
+                 is_assigned_mediator=case.mediator_id == user.id,
+                 office_participates=user.office_id in case.office_ids)
+
+
+def sees_personal_data(user: User, case: Case) -> bool:
+    """Full phone, ID number and address only for those who work the case."""
+    role = user.role_enum
+    if role == Role.SUPERVISOR:
+        return True
+    if role == Role.MEDIATOR:
+        return case.mediator_id == user.id or (case.intake_office_id == user.office_id
+                                               and case.lead_office_id is None)
+    if role == Role.LIAISON:
+        return user.office_id in case.office_ids
+    return False
+
+
+def may_register(user: User) -> bool:
+    return user.role_enum in (Role.SUPERVISOR, Role.MEDIATOR, Role.LIAISON)

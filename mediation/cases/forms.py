@@ -1,0 +1,148 @@
+"""One form per lifecycle action; each turns itself into a lifecycle Payload."""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
+from ..core.vocab import CATEGORIES, Channel, Outcome, Performance, SessionMethod
+from ..forms_common import LocalDateTimeField, not_blank
+from ..presentation import LABELS
+
+
+def choices(kind: str, codes) -> list[tuple[str, str]]:
+    return [(str(c), LABELS[kind][str(c)]) for c in codes]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    version = HiddenField()
+    submit = SubmitField(_l("Confirm"))
+
+    def payload(self) -> Payload:
+        return Payload()
+
+    def session_details(self, tz) -> dict:
+        return {}
+
+
+class ReasonForm(ActionForm):
+    reason = TextAreaField(_l("Reason"), validators=[not_blank, Length(max=2000)])
+
+    def payload(self) -> Payload:
+        return Payload(reason=self.reason.data or "")
+
+
+class AcceptForm(ActionForm):
+    pass
+
+
+class ArchiveForm(ActionForm):
+    pass
+
+
+class RouteForm(ActionForm):
+    lead_office = SelectField(_l("Lead office"), coerce=int, validators=[InputRequired()])
+    co_offices = MultiCheckboxField(_l("Co-offices"), coerce=int, validators=[Optional()])
+    mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()])
+
+    def payload(self) -> Payload:
+        return Payload(lead_office_id=self.lead_office.data, co_office_ids=list(self.co_offices.data or []),
+                       mediator_id=self.mediator.data or None)
+
+
+class TransferForm(ActionForm):
+    lead_office = SelectField(_l("New lead office"), coerce=int, validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[not_blank, Length(max=2000)])
+
+    def payload(self) -> Payload:
+        return Payload(lead_office_id=self.lead_office.data, reason=self.reason.data or "")
+
+
+class ExtendForm(ActionForm):
+    extension_days = IntegerField(_l("Extra days"), default=MAX_EXTENSION_DAYS,
+                                  validators=[InputRequired(), NumberRange(1, MAX_EXTENSION_DAYS)])
+    parties_consent = BooleanField(_l("Both parties consent to the extension"))
+    reason = TextAreaField(_l("Reason"), validators=[not_blank, Length(max=2000)])
+
+    def payload(self) -> Payload:
+        return Payload(extension_days=self.extension_days.data, parties_consent=bool(self.parties_consent.data),
+                       reason=self.reason.data or "")
+
+
+class LogSessionForm(ActionForm):
+    held_at = LocalDateTimeField(_l("Held at"), validators=[DataRequired()])
+    method = SelectField(_l("How"), choices=choices("method", SessionMethod))
+    place = StringField(_l("Place"), validators=[Length(max=128)])
+    participants = TextAreaField(_l("Who took part"), validators=[Length(max=2000)])
+    record = TextAreaField(_l("Record of the session"), validators=[not_blank, Length(max=20000)])
+    next_steps = TextAreaField(_l("Next steps"), validators=[Length(max=4000)])
+
+    def session_details(self, tz) -> dict:
+        return {"held_at": self.held_at.aware(tz), "method": self.method.data, "place": self.place.data or "",
+                "participants": self.participants.data or "", "record": self.record.data or "",
+                "next_steps": self.next_steps.data or ""}
+
+
+class CloseForm(ActionForm):
+    outcome = RadioField(_l("Outcome"), choices=choices("outcome", Outcome), validators=[InputRequired()])
+    agreement_text = TextAreaField(_l("What was agreed"), validators=[Length(max=20000)])
+    amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    performance_terms = TextAreaField(_l("How and when it is performed"), validators=[Length(max=4000)])
+    referred_to = StringField(_l("Referred to (court, arbitration, administrative body, petition)"),
+                              validators=[Length(max=255)])
+
+    def payload(self) -> Payload:
+        return Payload(outcome=Outcome(self.outcome.data) if self.outcome.data else None,
+                       agreement_text=self.agreement_text.data or "",
+                       amount=Decimal(self.amount.data) if self.amount.data is not None else None,
+                       performance_terms=self.performance_terms.data or "",
+                       referred_to=self.referred_to.data or "")
+
+
+class FollowUpForm(ActionForm):
+    performance = RadioField(_l("Was the agreement performed?"), choices=choices("performance", Performance),
+                             validators=[InputRequired()])
+    notes = TextAreaField(_l("Notes: is the dispute calm, any hidden risk"), validators=[Length(max=4000)])
+
+    def payload(self) -> Payload:
+        return Payload(performance=self.performance.data or "")
+
+    def session_details(self, tz) -> dict:
+        return {"notes": self.notes.data or ""}
+
+
+class MergeForm(ActionForm):
+    target = StringField(_l("Reference of the case that absorbs this one"),
+                         validators=[not_blank, Length(max=24)])
+
+
+ACTION_FORMS: dict[Action, type[ActionForm]] = {
+    Action.ACCEPT: AcceptForm, Action.REJECT: ReasonForm, Action.ROUTE: RouteForm,
+    Action.LOG_SESSION: LogSessionForm, Action.TRANSFER: TransferForm, Action.EXTEND: ExtendForm,
+    Action.ESCALATE: ReasonForm, Action.CLOSE: CloseForm, Action.FOLLOW_UP: FollowUpForm,
+    Action.REOPEN: ReasonForm, Action.ARCHIVE: ArchiveForm, Action.MERGE: MergeForm,
+}
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scope = SelectField(_l("Cases"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + choices("status", LABELS["status"]),
+                         validators=[Optional()])
+    channel = SelectField(_l("Channel"), choices=[("", _l("Any channel"))] + choices("channel", Channel),
+                          validators=[Optional()])
+    category = SelectField(_l("Category"), choices=[("", _l("Any category"))] + [(c, c) for c in CATEGORIES],
+                           validators=[Optional()])
+    village = SelectField(_l("Village"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    q = StringField(_l("Reference or party name"), validators=[Optional(), Length(max=64)])

@@ -1,0 +1,211 @@
+"""A case and what hangs off it: parties, co-offices, timeline, sessions, outcome, return visits."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer,
+                        Numeric, String, Table, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..admin.models import Office, Village
+from ..auth.models import User
+from ..core.lifecycle import Status
+from ..core.vocab import Channel
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+_STATUS_LIST = ", ".join(f"'{s.value}'" for s in Status)
+_CHANNEL_LIST = ", ".join(f"'{c.value}'" for c in Channel)
+
+case_co_offices = Table(
+    "case_co_offices", db.metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), primary_key=True, index=True),
+)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_ref"),
+        CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
+        CheckConstraint(f"channel IN ({_CHANNEL_LIST})", name="channel_known"),
+        CheckConstraint("(status = 'merged' AND merged_into_id IS NOT NULL) OR "
+                        "(status <> 'merged' AND merged_into_id IS NULL)", name="merged_has_target"),
+        CheckConstraint("status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"),
+        CheckConstraint("extension_days >= 0 AND extension_days <= 30", name="extension_range"),
+        Index("ix_cases_status_next_deadline", "status", "next_deadline"),
+        Index("ix_cases_lead_office_next_deadline", "lead_office_id", "next_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    channel: Mapped[str] = mapped_column(String(24), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    intake_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
+
+    status: Mapped[str] = mapped_column(String(16), default=Status.REGISTERED.value, index=True)
+    lead_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accept_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conclude_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_level: Mapped[str] = mapped_column(String(8), default="low")
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    village: Mapped[Village | None] = relationship()
+    lead_office: Mapped[Office | None] = relationship(foreign_keys=[lead_office_id])
+    intake_office: Mapped[Office | None] = relationship(foreign_keys=[intake_office_id])
+    mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    merged_into: Mapped["Case | None"] = relationship(remote_side=[id])
+    co_offices: Mapped[list[Office]] = relationship(secondary=case_co_offices, order_by=Office.id)
+    parties: Mapped[list["Party"]] = relationship(back_populates="case", order_by="Party.id",
+                                                  cascade="all, delete-orphan")
+    timeline: Mapped[list["TimelineEvent"]] = relationship(
+        back_populates="case", order_by="TimelineEvent.id", cascade="all, delete-orphan")
+    sessions: Mapped[list["MediationSession"]] = relationship(
+        back_populates="case", order_by="MediationSession.held_at", cascade="all, delete-orphan")
+    outcome: Mapped["CaseOutcome | None"] = relationship(back_populates="case", cascade="all, delete-orphan")
+    return_visits: Mapped[list["ReturnVisit"]] = relationship(
+        back_populates="case", order_by="ReturnVisit.id", cascade="all, delete-orphan")
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def office_ids(self) -> set[int]:
+        """Offices working the case: lead and co-offices."""
+        ids = {o.id for o in self.co_offices}
+        if self.lead_office_id:
+            ids.add(self.lead_office_id)
+        return ids
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status}>"
+
+
+class Party(db.Model):
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    address: Mapped[str | None] = mapped_column(String(255))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class TimelineEvent(db.Model):
+    """One entry of a case's history; written by the lifecycle service with every change."""
+
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="timeline")
+    actor: Mapped[User | None] = relationship()
+
+
+class MediationSession(db.Model):
+    """调解记录 (人民调解法 art. 27): one meeting or call with the parties."""
+
+    __tablename__ = "mediation_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    method: Mapped[str] = mapped_column(String(16))
+    place: Mapped[str] = mapped_column(String(128), default="")
+    participants: Mapped[str] = mapped_column(Text, default="")
+    record: Mapped[str] = mapped_column(Text)
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="sessions")
+    logged_by: Mapped[User] = relationship()
+    office: Mapped[Office] = relationship()
+
+
+class CaseOutcome(db.Model):
+    __tablename__ = "case_outcomes"
+    __table_args__ = (
+        CheckConstraint("outcome <> 'agreement_written' OR (agreement_text IS NOT NULL AND "
+                        "amount IS NOT NULL AND performance_terms IS NOT NULL)",
+                        name="written_agreement_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(24), index=True)
+    agreement_text: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    performance_terms: Mapped[str | None] = mapped_column(Text)
+    referred_to: Mapped[str | None] = mapped_column(String(255))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="outcome")
+    closed_by: Mapped[User] = relationship()
+
+
+class ReturnVisit(db.Model):
+    """回访 after closing: was the agreement performed, is the dispute calm."""
+
+    __tablename__ = "return_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    visited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    performance: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="return_visits")
+    visited_by: Mapped[User] = relationship()
+
+
+class ReferenceCounter(db.Model):
+    """Last number handed out per prefix and year; incremented in the registering transaction."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,170 @@
+"""The one service through which every change of a case's state goes.
+
+It asks the lifecycle (`core.lifecycle.decide`) whether the action is allowed, applies it,
+recomputes deadlines and writes the timeline event, then flushes. The caller (a view, a
+CLI command, a job) commits once.
+"""
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..admin.models import Office
+from ..auth.models import User
+from ..core import deadlines
+from ..core.errors import StaleVersion, TransitionRefused
+from ..core.lifecycle import Action, CaseFacts, Payload, Status, decide
+from ..core.town import Town
+from ..core.vocab import Outcome
+from ..extensions import db
+from .access import actor_for
+from .models import Case, CaseOutcome, MediationSession, ReturnVisit, TimelineEvent
+
+log = logging.getLogger(__name__)
+
+
+def facts_for(case: Case) -> CaseFacts:
+    return CaseFacts(status=case.status_enum, sessions_logged=len(case.sessions),
+                     extended=case.extension_days > 0, lead_office_id=case.lead_office_id,
+                     case_id=case.id)
+
+
+def perform(case: Case, action: Action, user: User, payload: Payload, *, now: datetime, town: Town,
+            expected_version: int | None = None, session_details: dict | None = None) -> TimelineEvent:
+    """Carry out `action` on `case` for `user`, or raise a DomainError with nothing changed."""
+    if expected_version is not None and expected_version != case.version:
+        raise StaleVersion("Someone else changed this case after you opened it. "
+                           "Reload the case and try again.")
+    _complete_payload(payload)
+    from_status = case.status_enum
+    to_status = decide(action, facts_for(case), actor_for(user, case), payload)
+    details = _APPLY[action](case, user, payload, now, town, session_details or {})
+    case.status = to_status.value
+    refresh_next_deadline(case)
+    event = TimelineEvent(case=case, at=now, actor_id=user.id, action=action.value,
+                          from_status=from_status.value, to_status=to_status.value, details=details)
+    db.session.add(event)
+    db.session.flush()
+    log.info("case %s: %s by %s (%s -> %s)", case.reference, action, user.username, from_status, to_status)
+    return event
+
+
+def refresh_next_deadline(case: Case) -> None:
+    case.next_deadline = deadlines.next_deadline(case.status_enum, case.accept_by, case.conclude_by,
+                                                 case.follow_up_by)
+
+
+def _complete_payload(p: Payload) -> None:
+    """Fill in from the database what guards compare against (offices, merge target)."""
+    if p.mediator_id is not None:
+        p.mediator_office_id = db.session.scalar(select(User.office_id).where(User.id == p.mediator_id))
+    if p.merge_target_id is not None:
+        status = db.session.scalar(select(Case.status).where(Case.id == p.merge_target_id))
+        p.merge_target_status = Status(status) if status else Status.MERGED
+    for office_id in filter(None, [p.lead_office_id, *p.co_office_ids]):
+        if db.session.get(Office, office_id) is None:
+            raise TransitionRefused("Unknown office.", field="lead_office_id")
+
+
+def _accept(case, user, p, now, town, extra):
+    case.accepted_at = now
+    case.conclude_by = deadlines.conclude_by(now, case.extension_days, town.tz).at
+    return {}
+
+
+def _reject(case, user, p, now, town, extra):
+    case.reject_reason = p.reason.strip()
+    return {"reason": case.reject_reason}
+
+
+def _route(case, user, p, now, town, extra):
+    case.lead_office_id = p.lead_office_id
+    case.co_offices = [db.session.get(Office, i) for i in dict.fromkeys(p.co_office_ids)]
+    case.mediator_id = p.mediator_id
+    return {"lead_office_id": p.lead_office_id, "co_office_ids": list(p.co_office_ids),
+            "mediator_id": p.mediator_id}
+
+
+def _log_session(case, user, p, now, town, extra):
+    if not (extra.get("record") or "").strip():
+        raise TransitionRefused("Write the session record.", field="record")
+    session = MediationSession(case=case, logged_by_id=user.id, office_id=user.office_id,
+                               held_at=extra.get("held_at") or now, method=extra.get("method", "in_person"),
+                               place=extra.get("place", ""), participants=extra.get("participants", ""),
+                               record=extra["record"].strip(), next_steps=extra.get("next_steps", ""))
+    db.session.add(session)
+    return {"method": session.method, "held_at": session.held_at.isoformat()}
+
+
+def _transfer(case, user, p, now, town, extra):
+    old = case.lead_office_id
+    case.lead_office_id = p.lead_office_id
+    case.co_offices = [o for o in case.co_offices if o.id != p.lead_office_id]
+    if case.mediator is not None and case.mediator.office_id not in case.office_ids:
+        case.mediator_id = None  # the new lead office assigns its own mediator
+    return {"from_office_id": old, "to_office_id": p.lead_office_id, "reason": p.reason.strip()}
+
+
+def _extend(case, user, p, now, town, extra):
+    case.extension_days = p.extension_days
+    case.conclude_by = case.conclude_by + timedelta(days=p.extension_days)
+    return {"days": p.extension_days, "reason": p.reason.strip(), "parties_consent": True}
+
+
+def _escalate(case, user, p, now, town, extra):
+    case.escalated = True
+    return {"reason": p.reason.strip()}
+
+
+def _close(case, user, p, now, town, extra):
+    written = p.outcome == Outcome.AGREEMENT_WRITTEN
+    case.outcome = CaseOutcome(outcome=p.outcome.value, closed_at=now, closed_by_id=user.id,
+                               agreement_text=p.agreement_text.strip() or None,
+                               amount=p.amount, performance_terms=p.performance_terms.strip() or None,
+                               referred_to=p.referred_to.strip() or None)
+    case.closed_at = now
+    case.follow_up_by = deadlines.follow_up_by(now, town.tz).at
+    case.confirmation_by = deadlines.confirmation_by(now, town.tz).at if written else None
+    return {"outcome": p.outcome.value, "amount": str(p.amount) if p.amount is not None else None}
+
+
+def _follow_up(case, user, p, now, town, extra):
+    db.session.add(ReturnVisit(case=case, visited_at=now, visited_by_id=user.id,
+                               performance=p.performance, notes=(extra.get("notes") or "").strip()))
+    return {"performance": p.performance}
+
+
+def _reopen(case, user, p, now, town, extra):
+    previous = case.outcome
+    details = {"reason": p.reason.strip()}
+    if previous is not None:
+        # The outcome row goes; what it said stays in the timeline.
+        details["previous_outcome"] = previous.outcome
+        case.outcome = None
+    case.closed_at = None
+    case.follow_up_by = None
+    case.confirmation_by = None
+    case.conclude_by = deadlines.conclude_by(now, 0, town.tz).at
+    return details
+
+
+def _archive(case, user, p, now, town, extra):
+    return {}
+
+
+def _merge(case, user, p, now, town, extra):
+    target = db.session.get(Case, p.merge_target_id)
+    case.merged_into_id = target.id
+    db.session.add(TimelineEvent(case=target, at=now, actor_id=user.id, action="absorbed",
+                                 from_status=target.status, to_status=target.status,
+                                 details={"merged_case": case.reference}))
+    return {"merged_into": target.reference}
+
+
+_APPLY = {
+    Action.ACCEPT: _accept, Action.REJECT: _reject, Action.ROUTE: _route,
+    Action.LOG_SESSION: _log_session, Action.TRANSFER: _transfer, Action.EXTEND: _extend,
+    Action.ESCALATE: _escalate, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
+    Action.REOPEN: _reopen, Action.ARCHIVE: _archive, Action.MERGE: _merge,
+}
+

@@ -1,0 +1,182 @@
+"""Queue, case detail, and one form per lifecycle action. Thin: rules live in core/ and services."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..admin.models import Office, Village
+from ..auth import audit
+from ..auth.models import User
+from ..core.errors import DomainError, StaleVersion
+from ..core.lifecycle import TRANSITIONS, Action, available_actions
+from ..core.vocab import Role
+from ..db import utcnow
+from ..extensions import db
+from ..presentation import label
+from ..town import current_town
+from .access import actor_for, get_visible_case_or_404, may_register, sees_personal_data, visible_cases
+from .forms import ACTION_FORMS, QueueFilterForm, RouteForm, TransferForm
+from .models import Case, MediationSession, Party, TimelineEvent, case_co_offices
+from .services import facts_for, perform
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+SCOPES = {
+    Role.MEDIATOR: ("mine", "office"),
+    Role.LIAISON: ("office",),
+    Role.SUPERVISOR: ("all", "mine", "office"),
+    Role.ADMIN: ("all",),
+    Role.VIEWER: ("all",),
+}
+SCOPE_LABELS = {"mine": "My cases", "office": "My office's queue", "all": "All cases"}
+
+
+def _office_clause(office_id: int):
+    co = exists().where(case_co_offices.c.case_id == Case.id, case_co_offices.c.office_id == office_id)
+    return or_(Case.lead_office_id == office_id, Case.intake_office_id == office_id, co)
+
+
+@bp.route("/")
+@login_required
+def queue():
+    form = QueueFilterForm(request.args)
+    scopes = SCOPES[current_user.role_enum]
+    form.scope.choices = [(s, _(SCOPE_LABELS[s])) for s in scopes]
+    villages = db.session.scalars(select(Village).order_by(Village.id)).all()
+    form.village.choices = [("", _("Any village"))] + [(v.id, v.name) for v in villages]
+    form.validate()
+    scope = form.scope.data if form.scope.data in scopes else scopes[0]
+    form.scope.data = scope
+
+    stmt = visible_cases(current_user)
+    if scope == "mine":
+        stmt = stmt.where(Case.mediator_id == current_user.id)
+    elif scope == "office":
+        stmt = stmt.where(_office_clause(current_user.office_id))
+    if form.status.data and not form.status.errors:
+        stmt = stmt.where(Case.status == form.status.data)
+    if form.channel.data and not form.channel.errors:
+        stmt = stmt.where(Case.channel == form.channel.data)
+    if form.category.data and not form.category.errors:
+        stmt = stmt.where(Case.category == form.category.data)
+    if form.village.data and not form.village.errors:
+        stmt = stmt.where(Case.village_id == form.village.data)
+    text = (form.q.data or "").strip()
+    if text and not form.q.errors:
+        by_party = exists().where(Party.case_id == Case.id, Party.name == text)
+        stmt = stmt.where(or_(Case.reference == text.upper(), Case.external_ref == text, by_party))
+    stmt = stmt.options(joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator))
+    stmt = stmt.order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id.desc())
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
+    filter_args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
+    return render_template("cases/queue.html", form=form, page=page, scope=scope, now=utcnow(),
+                           filter_args=filter_args, may_register=may_register(current_user))
+
+
+@bp.route("/<reference>")
+@login_required
+def detail(reference: str):
+    case = get_visible_case_or_404(current_user, reference)
+    _load_case_parts(case)
+    full = sees_personal_data(current_user, case)
+    if full and case.parties:
+        audit.record("view_personal_data", current_user, "case", case.reference)
+        db.session.commit()
+    actions = available_actions(facts_for(case), actor_for(current_user, case))
+    return render_template("cases/detail.html", case=case, full=full, actions=actions, now=utcnow())
+
+
+def _load_case_parts(case: Case) -> None:
+    """Load every collection the detail page shows in a fixed number of queries."""
+    db.session.scalars(
+        select(Case).where(Case.id == case.id).options(
+            selectinload(Case.parties), selectinload(Case.co_offices),
+            selectinload(Case.timeline).joinedload(TimelineEvent.actor),
+            selectinload(Case.sessions).joinedload(MediationSession.logged_by),
+            selectinload(Case.outcome), selectinload(Case.return_visits),
+            joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator),
+            joinedload(Case.merged_into))
+    ).all()
+
+
+def _offices():
+    return db.session.scalars(select(Office).where(Office.active.is_(True)).order_by(Office.id)).all()
+
+
+def _prepare(form, case: Case) -> None:
+    """Fill choice lists that come from the database."""
+    if isinstance(form, RouteForm):
+        offices = _offices()
+        form.lead_office.choices = [(o.id, o.name) for o in offices]
+        form.co_offices.choices = [(o.id, o.name) for o in offices]
+        mediators = db.session.scalars(
+            select(User).options(joinedload(User.office))
+            .where(User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]), User.active.is_(True))
+            .order_by(User.office_id, User.id)).all()
+        form.mediator.choices = [(0, _("Not yet"))] + [(u.id, f"{u.display_name} ({u.office.name})")
+                                                        for u in mediators]
+        if request.method == "GET" and case.lead_office_id:
+            form.lead_office.data = case.lead_office_id
+    elif isinstance(form, TransferForm):
+        form.lead_office.choices = [(o.id, o.name) for o in _offices() if o.id != case.lead_office_id]
+
+
+def _message(err: DomainError) -> str:
+    params = {k: label("status", v) if k == "status" else v for k, v in err.params.items()}
+    return _(err.message, **params)
+
+
+@bp.route("/<reference>/<action_name>", methods=["GET", "POST"])
+@login_required
+def act(reference: str, action_name: str):
+    try:
+        action = Action(action_name)
+    except ValueError:
+        abort(404)
+    case = get_visible_case_or_404(current_user, reference)
+    actor = actor_for(current_user, case)
+    if not actor.capacities & TRANSITIONS[action].capacities:
+        abort(403)
+    form = ACTION_FORMS[action]()
+    _prepare(form, case)
+    if request.method == "GET":
+        if action not in available_actions(facts_for(case), actor):
+            flash(_("This action is not possible while the case is %(status)s.",
+                    status=label("status", case.status)), "warning")
+            return redirect(url_for(".detail", reference=case.reference))
+        form.version.data = case.version
+    elif form.validate_on_submit():
+        try:
+            payload = form.payload()
+            if action == Action.MERGE:
+                target = db.session.scalar(visible_cases(current_user).where(
+                    Case.reference == (form.target.data or "").strip().upper()))
+                if target is None:
+                    raise DomainError("No case with that reference.", field="target")
+                payload.merge_target_id = target.id
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            perform(case, action, current_user, payload, now=utcnow(), town=current_town(),
+                    expected_version=version, session_details=form.session_details(current_town().tz))
+            db.session.commit()
+        except (StaleVersion, StaleDataError):
+            db.session.rollback()
+            flash(_("Someone else changed this case after you opened it. Reload the case and try again."),
+                  "danger")
+            return redirect(url_for(".detail", reference=reference)), 303
+        except DomainError as err:
+            db.session.rollback()
+            case = get_visible_case_or_404(current_user, reference)
+            field = getattr(form, err.field, None) if err.field else None
+            if field is not None and field.name != "version":
+                field.errors = list(field.errors) + [_message(err)]
+            else:
+                flash(_message(err), "danger")
+            _prepare(form, case)
+            return render_template("cases/action.html", case=case, form=form, action=action), 422
+        flash(_("%(action)s: done.", action=label("action", action.value)), "success")
+        return redirect(url_for(".detail", reference=case.reference), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cases/action.html", case=case, form=form, action=action), status
+

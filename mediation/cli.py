@@ -1,0 +1,60 @@
+"""Flask commands: users, offices, demo data."""
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .admin.models import Office
+from .auth.models import User
+from .core.vocab import Role
+from .extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--office", "office_code", required=True, help="Office code, see `flask offices`.")
+    @click.option("--name", "display_name", default=None, help="Name shown in the app.")
+    def create_user(username, role, office_code, display_name):
+        """Create a user; the password is read from standard input (never a default account)."""
+        office = db.session.scalar(select(Office).where(Office.code == office_code))
+        if office is None:
+            raise click.ClickException(f"No office with code {office_code!r}; see `flask offices`.")
+        if db.session.scalar(select(User).where(User.username == username)):
+            raise click.ClickException(f"User {username!r} already exists.")
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        user = User(username=username, display_name=display_name or username, role=role, office_id=office.id)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"Created {role} {username} in {office.code}.")
+
+    @app.cli.command("offices")
+    def offices():
+        """List office codes and names."""
+        for office in db.session.scalars(select(Office).order_by(Office.id)):
+            click.echo(f"{office.code}\t{office.kind}\t{office.name}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--cases", "case_count", default=200, show_default=True)
+    def seed_demo(case_count):
+        """Load the demo town, users and cases, only into an empty database."""
+        from .demo import load_demo
+
+        if db.session.scalar(select(func.count()).select_from(Office)):
+            click.echo("Database already has data; demo data not loaded.")
+            return
+        passwords = load_demo(case_count=case_count)
+        db.session.commit()
+        click.echo("Demo data loaded. Sign in with one of these (shown once, not stored):")
+        for username, (role, password) in passwords.items():
+            click.echo(f"  {role:<10} {username:<12} {password}")

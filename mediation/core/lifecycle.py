@@ -1,0 +1,244 @@
+"""The case lifecycle: one table of legal transitions, who may take them, and their guards.
+
+Every change of a case's state is decided here (`decide`) and carried out by
+`mediation.cases.services.perform`, which writes the timeline event in the same
+transaction. Messages are English msgids; the edge translates them.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from .errors import TransitionRefused
+from .vocab import Outcome, Role
+
+
+class Status(StrEnum):
+    REGISTERED = "registered"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_MEDIATION = "in_mediation"
+    CLOSED = "closed"
+    FOLLOWED_UP = "followed_up"
+    ARCHIVED = "archived"
+    MERGED = "merged"
+
+
+OPEN_STATUSES = frozenset({Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION})
+FINAL_STATUSES = frozenset({Status.REJECTED, Status.ARCHIVED, Status.MERGED})
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    ROUTE = "route"
+    LOG_SESSION = "log_session"
+    TRANSFER = "transfer"
+    EXTEND = "extend"
+    ESCALATE = "escalate"
+    CLOSE = "close"
+    FOLLOW_UP = "follow_up"
+    REOPEN = "reopen"
+    ARCHIVE = "archive"
+    MERGE = "merge"
+
+
+class Capacity(StrEnum):
+    """In what capacity a user stands towards one case."""
+
+    SUPERVISOR = "supervisor"
+    ASSIGNED_MEDIATOR = "assigned_mediator"
+    PARTICIPANT_LIAISON = "participant_liaison"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[Status]
+    target: Status | None  # None: the case keeps its status (a logged step, not a move)
+    capacities: frozenset[Capacity]
+
+
+_S, _M, _L = Capacity.SUPERVISOR, Capacity.ASSIGNED_MEDIATOR, Capacity.PARTICIPANT_LIAISON
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.ACCEPT: Transition(frozenset({Status.REGISTERED}), Status.ACCEPTED, frozenset({_S})),
+    Action.REJECT: Transition(frozenset({Status.REGISTERED}), Status.REJECTED, frozenset({_S})),
+    Action.MERGE: Transition(frozenset({Status.REGISTERED, Status.ACCEPTED}), Status.MERGED, frozenset({_S})),
+    Action.ROUTE: Transition(frozenset({Status.ACCEPTED}), Status.IN_MEDIATION, frozenset({_S})),
+    Action.LOG_SESSION: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M, _L})),
+    Action.TRANSFER: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
+    Action.EXTEND: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
+    Action.ESCALATE: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
+    Action.CLOSE: Transition(frozenset({Status.IN_MEDIATION}), Status.CLOSED, frozenset({_S, _M})),
+    Action.FOLLOW_UP: Transition(frozenset({Status.CLOSED}), Status.FOLLOWED_UP, frozenset({_S, _M})),
+    Action.REOPEN: Transition(frozenset({Status.CLOSED, Status.FOLLOWED_UP}), Status.IN_MEDIATION, frozenset({_S, _M})),
+    Action.ARCHIVE: Transition(frozenset({Status.FOLLOWED_UP}), Status.ARCHIVED, frozenset({_S})),
+}
+
+MAX_EXTENSION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What the lifecycle needs to know of the user acting on one case."""
+
+    role: Role
+    is_assigned_mediator: bool = False
+    office_participates: bool = False  # the user's office is the case's lead or a co-office
+
+    @property
+    def capacities(self) -> frozenset[Capacity]:
+        caps = set()
+        if self.role == Role.SUPERVISOR:
+            caps.add(Capacity.SUPERVISOR)
+        if self.role == Role.MEDIATOR and self.is_assigned_mediator:
+            caps.add(Capacity.ASSIGNED_MEDIATOR)
+        if self.role == Role.LIAISON and self.office_participates:
+            caps.add(Capacity.PARTICIPANT_LIAISON)
+        return frozenset(caps)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The parts of a case that guards look at."""
+
+    status: Status
+    sessions_logged: int = 0
+    extended: bool = False
+    lead_office_id: int | None = None
+    case_id: int | None = None
+
+
+@dataclass
+class Payload:
+    """What the user submitted with an action; only the fields that action uses are read."""
+
+    reason: str = ""
+    lead_office_id: int | None = None
+    co_office_ids: list[int] = field(default_factory=list)
+    mediator_office_id: int | None = None  # the chosen mediator's office, if any
+    mediator_id: int | None = None
+    outcome: Outcome | None = None
+    agreement_text: str = ""
+    amount: Decimal | None = None
+    performance_terms: str = ""
+    referred_to: str = ""
+    extension_days: int | None = None
+    parties_consent: bool = False
+    performance: str = ""
+    merge_target_id: int | None = None
+    merge_target_status: Status | None = None
+
+
+def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
+    """Actions this actor may start on this case now (guards on the payload come later)."""
+    caps = actor.capacities
+    return [
+        action for action, rule in TRANSITIONS.items()
+        if facts.status in rule.sources and caps & rule.capacities
+        and not (action == Action.EXTEND and facts.extended)
+    ]
+
+
+def decide(action: Action, facts: CaseFacts, actor: Actor, payload: Payload) -> Status:
+    """Return the status after `action`, or raise TransitionRefused saying why not."""
+    rule = TRANSITIONS[action]
+    if facts.status not in rule.sources:
+        raise TransitionRefused("This action is not possible while the case is %(status)s.",
+                                status=facts.status.value)
+    if not actor.capacities & rule.capacities:
+        raise TransitionRefused("You may not take this action on this case.")
+    _GUARDS.get(action, _no_guard)(facts, payload)
+    return rule.target or facts.status
+
+
+def _no_guard(facts: CaseFacts, payload: Payload) -> None:
+    return None
+
+
+def _need(value, field_name: str, message: str) -> None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise TransitionRefused(message, field=field_name)
+
+
+def _guard_reject(facts, p):
+    _need(p.reason, "reason", "Give the reason for rejecting the case.")
+
+
+def _guard_route(facts, p):
+    _need(p.lead_office_id, "lead_office_id", "Choose the lead office.")
+    if p.lead_office_id in p.co_office_ids:
+        raise TransitionRefused("The lead office cannot also be a co-office.", field="co_office_ids")
+    if p.mediator_id is not None and p.mediator_office_id not in {p.lead_office_id, *p.co_office_ids}:
+        raise TransitionRefused("The mediator must belong to the lead office or a co-office.",
+                                field="mediator_id")
+
+
+def _guard_transfer(facts, p):
+    _need(p.lead_office_id, "lead_office_id", "Choose the new lead office.")
+    if p.lead_office_id == facts.lead_office_id:
+        raise TransitionRefused("The case is already led by that office.", field="lead_office_id")
+    _need(p.reason, "reason", "Give the reason for the transfer.")
+
+
+def _guard_extend(facts, p):
+    if facts.extended:
+        raise TransitionRefused("The deadline has already been extended once.")
+    if p.extension_days is None or not 1 <= p.extension_days <= MAX_EXTENSION_DAYS:
+        raise TransitionRefused("An extension is between 1 and 30 days.", field="extension_days")
+    if not p.parties_consent:
+        raise TransitionRefused("An extension needs the consent of both parties.", field="parties_consent")
+    _need(p.reason, "reason", "Give the reason for the extension.")
+
+
+def _guard_escalate(facts, p):
+    _need(p.reason, "reason", "Say why the case goes to the joint meeting.")
+
+
+def _guard_close(facts, p):
+    _need(p.outcome, "outcome", "Choose the outcome.")
+    if p.outcome != Outcome.WITHDRAWN and facts.sessions_logged == 0:
+        raise TransitionRefused("Log at least one mediation session before closing, "
+                                "unless the application was withdrawn.", field="outcome")
+    if p.outcome == Outcome.AGREEMENT_WRITTEN:
+        # 人民调解法 art. 29: the agreement states what was agreed, and how and when it is performed.
+        _need(p.agreement_text, "agreement_text", "A written agreement needs what was agreed.")
+        if p.amount is None:
+            raise TransitionRefused("A written agreement needs the amount (0 if none).", field="amount")
+        _need(p.performance_terms, "performance_terms",
+              "A written agreement needs how and when it is performed.")
+    elif p.outcome == Outcome.AGREEMENT_ORAL:
+        _need(p.agreement_text, "agreement_text", "Record what was agreed orally.")
+    elif p.outcome in (Outcome.FAILED_REFERRED, Outcome.TRANSFERRED_OUT):
+        _need(p.referred_to, "referred_to", "Say where the parties were referred.")
+    if p.amount is not None and p.amount < 0:
+        raise TransitionRefused("The amount cannot be negative.", field="amount")
+
+
+def _guard_follow_up(facts, p):
+    _need(p.performance, "performance", "Say whether the agreement was performed.")
+
+
+def _guard_reopen(facts, p):
+    _need(p.reason, "reason", "Give the reason for reopening the case.")
+
+
+def _guard_merge(facts, p):
+    _need(p.merge_target_id, "merge_target", "Choose the case to merge into.")
+    if p.merge_target_id == facts.case_id:
+        raise TransitionRefused("A case cannot be merged into itself.", field="merge_target")
+    if p.merge_target_status in FINAL_STATUSES:
+        raise TransitionRefused("The target case is %(status)s and cannot absorb another.",
+                                field="merge_target", status=p.merge_target_status.value)
+
+
+_GUARDS = {
+    Action.REJECT: _guard_reject,
+    Action.ROUTE: _guard_route,
+    Action.TRANSFER: _guard_transfer,
+    Action.EXTEND: _guard_extend,
+    Action.ESCALATE: _guard_escalate,
+    Action.CLOSE: _guard_close,
+    Action.FOLLOW_UP: _guard_follow_up,
+    Action.REOPEN: _guard_reopen,
+    Action.MERGE: _guard_merge,
+}

@@ -1,0 +1,159 @@
+"""Demo data for 徐行镇 (Jiading, Shanghai): the town's villages, offices, one user per role,
+and cases in every state from every channel, all driven through the real services."""
+import random
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from .admin.models import Office, Village
+from .auth.models import User
+from .cases.services import perform
+from .core.demo_people import fake_id_number, fake_mobile, fake_name
+from .core.lifecycle import Action, Payload, Status
+from .core.vocab import CATEGORIES, Channel, Outcome, OfficeKind, PartyRole, Role
+from .db import utcnow
+from .extensions import db
+from .intake.services import CaseData, PartyData, register_case
+from .town import current_town
+
+VILLAGES = [("xiaomiao", "小庙村"), ("qianqiao", "钱桥村"), ("xuxing", "徐行村"), ("dashipi", "大石皮村"),
+            ("fuhu", "伏虎村"), ("heqiao", "和桥村"), ("hongxing", "红星村"), ("caowang", "曹王村"),
+            ("laodong", "劳动村"), ("anxin", "安新村")]
+COMMUNITIES = [("xuxing_sq", "徐行社区"), ("caowang_sq", "曹王社区")]
+OFFICES = [
+    ("judicial_office", "徐行镇司法所", OfficeKind.JUDICIAL_OFFICE),
+    ("police_station", "徐行派出所", OfficeKind.POLICE_STATION),
+    ("law_firm", "签约律师事务所", OfficeKind.LAW_FIRM),
+    ("petition_office", "徐行镇信访办", OfficeKind.PETITION_OFFICE),
+    ("safety_office", "徐行镇平安办", OfficeKind.SAFETY_OFFICE),
+]
+USERS = [  # username, display name, role, office code
+    ("admin", "系统管理员", Role.ADMIN, "judicial_office"),
+    ("supervisor", "司法所 王所长", Role.SUPERVISOR, "judicial_office"),
+    ("mediator", "调解员 李明", Role.MEDIATOR, "judicial_office"),
+    ("liaison", "派出所 张警官", Role.LIAISON, "police_station"),
+    ("viewer", "镇领导 陈镇长", Role.VIEWER, "safety_office"),
+    ("vmediator", "小庙村调委会 赵芳", Role.MEDIATOR, "vc_xiaomiao"),
+]
+SUMMARIES = {
+    "婚姻家庭": "夫妻因赡养老人费用分担发生争执", "邻里": "邻居因装修噪音及占用公共过道发生纠纷",
+    "房屋宅基地": "宅基地界址不清，双方对围墙位置有争议", "合同": "购销合同货款未按期支付",
+    "生产经营": "合伙经营分红发生争议", "损害赔偿": "饲养的狗咬伤路人，医药费赔偿未谈拢",
+    "山林土地": "承包地流转租金纠纷", "征地拆迁": "动迁安置面积认定有异议",
+    "环境污染": "厂房排放异味影响周边居民", "劳动争议": "工地拖欠农民工工资",
+    "消费": "预付卡商家关门，消费者要求退款", "医疗": "诊所治疗后出现并发症，患者要求赔偿",
+    "道路交通事故": "电动自行车与轿车碰擦，维修费争议", "物业": "物业费收取及停车位管理纠纷",
+    "其他": "村民对集体收益分配有意见",
+}
+TARGETS = [Status.REGISTERED, Status.ACCEPTED, Status.REJECTED, Status.IN_MEDIATION, Status.CLOSED,
+           Status.FOLLOWED_UP, Status.ARCHIVED, Status.MERGED]
+WEIGHTS = [14, 8, 4, 40, 14, 10, 8, 2]
+
+
+def load_demo(case_count: int = 200, seed: int = 2026) -> dict[str, tuple[str, str]]:
+    """Create the town and its cases; return {username: (role, password)} to print once."""
+    rng = random.Random(seed)
+    villages = [Village(code=c, name=n, is_community=False) for c, n in VILLAGES]
+    villages += [Village(code=c, name=n, is_community=True) for c, n in COMMUNITIES]
+    db.session.add_all(villages)
+    offices = {code: Office(code=code, name=name, kind=kind.value) for code, name, kind in OFFICES}
+    for v in villages:
+        offices[f"vc_{v.code}"] = Office(code=f"vc_{v.code}", name=f"{v.name}人民调解委员会",
+                                         kind=OfficeKind.VILLAGE_COMMITTEE.value, village=v)
+    db.session.add_all(offices.values())
+    db.session.flush()
+    passwords, users = {}, {}
+    for username, display, role, office_code in USERS:
+        password = secrets.token_urlsafe(12)
+        user = User(username=username, display_name=display, role=role.value, office_id=offices[office_code].id)
+        user.set_password(password)
+        db.session.add(user)
+        users[username] = user
+        passwords[username] = (role.value, password)
+    db.session.flush()
+    _load_cases(rng, case_count, villages, offices, users)
+    return passwords
+
+
+def _load_cases(rng, count, villages, offices, users):
+    town = current_town()
+    now = utcnow()
+    channels = list(Channel)
+    open_targets = []
+    for i in range(count):
+        channel = channels[i % len(channels)]
+        target = TARGETS[i % len(TARGETS)] if i < len(TARGETS) * 2 else rng.choices(TARGETS, WEIGHTS)[0]
+        if target == Status.MERGED and not open_targets:
+            target = Status.IN_MEDIATION
+        age_days = {Status.REGISTERED: rng.uniform(0, 2), Status.ARCHIVED: rng.uniform(40, 80)}.get(
+            target, rng.uniform(3, 45))
+        t = now - timedelta(days=age_days)
+        village = rng.choice(villages)
+        category = rng.choice(CATEGORIES)
+        parties = [PartyData(name=fake_name(rng), role=PartyRole.APPLICANT.value, phone=fake_mobile(rng),
+                             id_number=fake_id_number(rng) if rng.random() < 0.6 else "",
+                             address=f"徐行镇{village.name}{rng.randint(1, 300)}号"),
+                   PartyData(name=fake_name(rng), role=PartyRole.RESPONDENT.value,
+                             phone=fake_mobile(rng) if rng.random() < 0.8 else "")]
+        data = CaseData(channel=channel.value, received_at=t - timedelta(hours=rng.uniform(0, 6)),
+                        external_ref="" if channel == Channel.WALK_IN else f"{channel.value[:4].upper()}{i:06d}",
+                        category=category, summary=SUMMARIES[category], village_id=village.id,
+                        address=f"嘉定区徐行镇{village.name}{rng.randint(1, 300)}号", parties=parties)
+        case = register_case(data, users["supervisor"], now=t, town=town)
+        _drive(case, target, t, rng, offices, users, town, open_targets, village)
+        if case.status in (Status.REGISTERED.value, Status.ACCEPTED.value, Status.IN_MEDIATION.value):
+            open_targets.append(case)
+
+
+def _drive(case, target, t, rng, offices, users, town, open_targets, village):
+    sup, med = users["supervisor"], users["mediator"]
+    clock = [t]
+
+    def step():
+        clock[0] = min(clock[0] + timedelta(hours=rng.uniform(2, 30)), utcnow())
+        return clock[0]
+
+    def act(action, user, payload=None, extra=None, at=None):
+        perform(case, action, user, payload or Payload(), now=at or step(), town=town, session_details=extra)
+
+    if target == Status.REGISTERED:
+        return
+    if target == Status.REJECTED:
+        return act(Action.REJECT, sup, Payload(reason="不属于人民调解受理范围，已告知当事人向法院起诉"))
+    if target == Status.MERGED:
+        return act(Action.MERGE, sup, Payload(merge_target_id=rng.choice(open_targets).id))
+    act(Action.ACCEPT, sup)
+    if target == Status.ACCEPTED:
+        return
+    village_office = offices[f"vc_{village.code}"]
+    if village.code == "xiaomiao":
+        route = Payload(lead_office_id=village_office.id, mediator_id=users["vmediator"].id)
+    elif rng.random() < 0.3:
+        route = Payload(lead_office_id=offices["judicial_office"].id,
+                        co_office_ids=[offices["police_station"].id], mediator_id=med.id)
+    else:
+        route = Payload(lead_office_id=offices["judicial_office"].id,
+                        co_office_ids=[offices["law_firm"].id], mediator_id=med.id)
+    act(Action.ROUTE, sup, route)
+    mediator = db.session.get(User, route.mediator_id)
+    for _ in range(rng.randint(0 if target == Status.IN_MEDIATION else 1, 3)):
+        act(Action.LOG_SESSION, mediator, extra={"method": rng.choice(["in_person", "phone"]),
+                                                 "place": f"{village.name}调解室",
+                                                 "record": "双方陈述事实，调解员释法析理，双方同意继续协商。",
+                                                 "participants": "申请人、被申请人、调解员"})
+    if target == Status.IN_MEDIATION:
+        if rng.random() < 0.15:
+            act(Action.ESCALATE, sup, Payload(reason="双方情绪激烈，有激化风险，提交联席会议"))
+        return
+    outcome = rng.choices(list(Outcome)[:3], [6, 2, 2])[0]
+    amount = Decimal(rng.randrange(0, 80000, 500))
+    act(Action.CLOSE, mediator, Payload(
+        outcome=outcome, agreement_text="被申请人向申请人支付补偿款，双方就此纠纷再无其他争议。",
+        amount=amount if outcome != Outcome.FAILED_REFERRED else None,
+        performance_terms="协议签订之日起十五日内一次性支付" if outcome == Outcome.AGREEMENT_WRITTEN else "",
+        referred_to="嘉定区人民法院" if outcome == Outcome.FAILED_REFERRED else ""))
+    if target == Status.CLOSED:
+        return
+    act(Action.FOLLOW_UP, mediator, Payload(performance="performed"), extra={"notes": "已履行，双方关系平稳"})
+    if target == Status.ARCHIVED:
+        act(Action.ARCHIVE, sup)

@@ -1,0 +1,65 @@
+"""Manual registration: a walk-in, a phone call, or a channel case typed in by hand."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..cases.forms import choices
+from ..core.identity import id_number_problem, is_valid_mobile
+from ..core.vocab import CATEGORIES, Channel, PartyRole
+from ..forms_common import LocalDateTimeField, not_blank
+
+
+def valid_mobile(form, field):
+    if field.data and not is_valid_mobile(field.data):
+        raise ValidationError(_l("A mobile number has 11 digits and starts with 13 to 19."))
+
+
+def valid_id_number(form, field):
+    problem = id_number_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(_l(problem))
+
+
+class PartyForm(Form):
+    """One party. A row left entirely empty is ignored; a started row must be complete."""
+
+    name = StringField(_l("Name"), validators=[Length(max=64)])
+    role = SelectField(_l("Role"), choices=choices("party_role", PartyRole))
+    phone = StringField(_l("Mobile"), validators=[Optional(), valid_mobile],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    id_number = StringField(_l("ID number"), validators=[Optional(), valid_id_number],
+                            render_kw={"autocomplete": "off"})
+    address = StringField(_l("Address"), validators=[Length(max=255)])
+
+    def is_empty(self) -> bool:
+        return not any((self.name.data or "").strip() or (f.data or "").strip()
+                       for f in (self.phone, self.id_number, self.address))
+
+    def validate_name(self, field):
+        if not self.is_empty() and not (field.data or "").strip():
+            raise ValidationError(_l("Give the party's name."))
+
+
+class RegistrationForm(FlaskForm):
+    channel = SelectField(_l("Channel"), choices=choices("channel", Channel), default=Channel.WALK_IN.value)
+    external_ref = StringField(_l("Channel reference (work order, incident or platform number)"),
+                               validators=[Length(max=64)])
+    received_at = LocalDateTimeField(_l("Received at"), validators=[DataRequired()])
+    category = SelectField(_l("Category"), choices=[(c, c) for c in CATEGORIES])
+    summary = TextAreaField(_l("What the dispute is about"), validators=[not_blank, Length(max=4000)])
+    village = SelectField(_l("Village or community"), coerce=lambda v: int(v) if v else None,
+                          validators=[Optional()])
+    address = StringField(_l("Address where it happened"), validators=[Length(max=255)])
+    parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=30)
+    add_party = SubmitField(_l("Add another party"))
+    submit = SubmitField(_l("Register"))
+
+    def validate_parties(self, field):
+        if all(entry.form.is_empty() for entry in field.entries):
+            raise ValidationError(_l("Add at least one party."))
+
+    def validate_external_ref(self, field):
+        channel = self.channel.data
+        if channel not in (Channel.WALK_IN.value,) and not (field.data or "").strip():
+            raise ValidationError(_l("Cases from a channel need the channel's own reference."))

@@ -1,0 +1,91 @@
+"""Registering a case: reference number, parties, first deadline, first timeline event."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from ..auth.models import User
+from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
+from ..cases.services import refresh_next_deadline
+from ..core import deadlines
+from ..core.errors import DomainError
+from ..core.identity import normalize_phone
+from ..core.lifecycle import Status
+from ..core.references import format_reference
+from ..core.town import Town
+from ..extensions import db
+
+
+@dataclass
+class PartyData:
+    name: str
+    role: str
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+
+
+@dataclass
+class CaseData:
+    channel: str
+    received_at: datetime
+    category: str
+    summary: str
+    external_ref: str = ""
+    village_id: int | None = None
+    address: str = ""
+    parties: list[PartyData] = field(default_factory=list)
+
+
+def next_reference(town: Town, year: int) -> str:
+    """Hand out the next number for the year inside the caller's transaction.
+
+    The UPDATE takes a row lock, so concurrent registrations queue on it instead of
+    reading the same last value.
+    """
+    prefix = town.reference_prefix
+    bumped = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+        .values(last_value=ReferenceCounter.last_value + 1)
+        .returning(ReferenceCounter.last_value)
+    ).scalar()
+    if bumped is None:
+        db.session.add(ReferenceCounter(prefix=prefix, year=year, last_value=1))
+        db.session.flush()
+        bumped = 1
+    return format_reference(prefix, year, bumped)
+
+
+def register_case(data: CaseData, user: User | None, *, now: datetime, town: Town) -> Case:
+    if data.external_ref:
+        existing = db.session.scalar(select(Case.reference).where(
+            Case.channel == data.channel, Case.external_ref == data.external_ref))
+        if existing:
+            raise DomainError("This channel reference is already registered as %(reference)s.",
+                              field="external_ref", reference=existing)
+    if data.received_at > now:
+        raise DomainError("The received time cannot be in the future.", field="received_at")
+    if not data.parties:
+        raise DomainError("Add at least one party.", field="parties")
+    due = deadlines.accept_by(data.received_at, town.calendar, town.tz)
+    case = Case(
+        reference=next_reference(town, now.astimezone(town.tz).year),
+        channel=data.channel, external_ref=data.external_ref or None,
+        received_at=data.received_at, registered_at=now,
+        registered_by_id=user.id if user else None,
+        intake_office_id=user.office_id if user else None,
+        category=data.category, summary=data.summary.strip(), village_id=data.village_id,
+        address=data.address.strip(), status=Status.REGISTERED.value,
+        accept_by=due.at, deadline_provisional=due.provisional,
+    )
+    case.parties = [Party(name=p.name.strip(), role=p.role, phone=normalize_phone(p.phone) or None,
+                          id_number=p.id_number.strip().upper() or None, address=p.address.strip() or None)
+                    for p in data.parties]
+    refresh_next_deadline(case)
+    db.session.add(case)
+    db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id if user else None, action="register",
+                                 from_status=None, to_status=Status.REGISTERED.value,
+                                 details={"channel": data.channel, "external_ref": data.external_ref}))
+    db.session.flush()
+    return case

@@ -1,0 +1,91 @@
+"""What templates need to show domain values: translated labels, local times, masking, deadlines."""
+from datetime import datetime
+
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from .core.identity import mask_address, mask_id_number, mask_phone
+from .db import utcnow
+
+LABELS: dict[str, dict[str, str]] = {
+    "status": {
+        "registered": _l("Registered"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
+        "in_mediation": _l("In mediation"), "closed": _l("Closed"), "followed_up": _l("Followed up"),
+        "archived": _l("Archived"), "merged": _l("Merged"),
+    },
+    "channel": {
+        "hotline_12345": _l("12345 hotline"), "police_110": _l("110 police"),
+        "grid_patrol": _l("Grid patrol"), "dispute_platform": _l("Dispute platform"),
+        "walk_in": _l("Walk-in"), "referral": _l("Referral"),
+    },
+    "role": {
+        "admin": _l("Administrator"), "supervisor": _l("Supervisor"), "mediator": _l("Mediator"),
+        "liaison": _l("Liaison"), "viewer": _l("Viewer"),
+    },
+    "office_kind": {
+        "judicial_office": _l("Judicial office"), "police_station": _l("Police station"),
+        "law_firm": _l("Law firm"), "village_committee": _l("Village mediation committee"),
+        "petition_office": _l("Petition office"), "safety_office": _l("Safety office"),
+    },
+    "outcome": {
+        "agreement_written": _l("Written agreement"), "agreement_oral": _l("Oral agreement"),
+        "failed_referred": _l("No agreement, referred on"), "withdrawn": _l("Withdrawn"),
+        "transferred_out": _l("Transferred out"),
+    },
+    "party_role": {"applicant": _l("Applicant"), "respondent": _l("Respondent"),
+                   "third_party": _l("Third party")},
+    "method": {"in_person": _l("In person"), "phone": _l("By phone"), "video": _l("By video")},
+    "performance": {"performed": _l("Performed"), "partly": _l("Partly performed"),
+                    "not_performed": _l("Not performed"), "not_applicable": _l("Not applicable")},
+    "action": {
+        "register": _l("Registered"), "accept": _l("Accept"), "reject": _l("Reject"),
+        "route": _l("Route"), "log_session": _l("Log session"), "transfer": _l("Transfer"),
+        "extend": _l("Extend deadline"), "escalate": _l("Escalate to joint meeting"),
+        "close": _l("Close"), "follow_up": _l("Return visit"), "reopen": _l("Reopen"),
+        "archive": _l("Archive"), "merge": _l("Merge"), "absorbed": _l("Absorbed a merged case"),
+    },
+    "risk": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
+}
+
+STATUS_BADGE = {
+    "registered": "secondary", "accepted": "info", "in_mediation": "primary", "closed": "success",
+    "followed_up": "success", "archived": "dark", "rejected": "danger", "merged": "light",
+}
+
+
+def label(kind: str, code) -> str:
+    if code is None:
+        return ""
+    return str(LABELS.get(kind, {}).get(str(code), code))
+
+
+def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def deadline_state(due: datetime | None, now: datetime | None = None) -> dict | None:
+    """How far off a deadline is, for a badge: overdue, due soon (2 days), or on track."""
+    if due is None:
+        return None
+    now = now or utcnow()
+    hours = (due - now).total_seconds() / 3600
+    days = int(hours // 24) if hours >= 0 else -int((-hours) // 24) - 1
+    state = "overdue" if hours < 0 else "due_soon" if hours < 48 else "on_track"
+    return {"state": state, "days": days, "css": {"overdue": "danger", "due_soon": "warning",
+                                                    "on_track": "success"}[state]}
+
+
+def lang_url(lang: str) -> str:
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["lang"] = lang
+    return url_for(request.endpoint or "cases.queue", **args)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_time=local_time, mask_phone=mask_phone, mask_id=mask_id_number, mask_address=mask_address)
+    app.jinja_env.globals.update(label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE,
+                                 deadline_state=deadline_state, lang_url=lang_url,
+                                 current_locale=lambda: str(get_locale()))

@@ -1,0 +1,155 @@
+"""Fixtures: one app and schema per run (built by the Alembic migration), tables emptied after
+each test, callable factories. SQLite by default; PostgreSQL when DATABASE_URL names one."""
+import os
+import tempfile
+from contextlib import contextmanager
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+from werkzeug.security import generate_password_hash
+
+from mediation import create_app
+from mediation.admin.models import Office, Village
+from mediation.auth.models import User
+from mediation.extensions import db as _db
+
+from .factories import CaseFactory
+
+TEST_PASSWORD = "correct horse battery"
+# A cheap hash: the suite signs in hundreds of times; production uses the slow default.
+TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1")
+
+
+def _database_url(tmp_dir: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if "test" not in url.rsplit("/", 1)[-1] and "ci" not in url.rsplit("/", 1)[-1]:
+            raise RuntimeError("Refusing to run tests against a database whose name lacks 'test' or 'ci'.")
+        return url
+    return f"sqlite:///{os.path.join(tmp_dir, 'test.db')}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp = tempfile.mkdtemp(prefix="mediation-test-")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": _database_url(tmp)})
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """The database, emptied after each test (views commit, so no outer transaction)."""
+    ctx = app.app_context()
+    ctx.push()
+    yield _db
+    _db.session.rollback()
+    _db.session.remove()
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def town(db):
+    """The demo town's shape: two villages, the five town offices, a committee per village."""
+    villages = [Village(code="xiaomiao", name="小庙村"), Village(code="qianqiao", name="钱桥村")]
+    db.session.add_all(villages)
+    offices = {
+        "judicial_office": Office(code="judicial_office", name="徐行镇司法所", kind="judicial_office"),
+        "police_station": Office(code="police_station", name="徐行派出所", kind="police_station"),
+        "law_firm": Office(code="law_firm", name="签约律师事务所", kind="law_firm"),
+        "petition_office": Office(code="petition_office", name="信访办", kind="petition_office"),
+        "safety_office": Office(code="safety_office", name="平安办", kind="safety_office"),
+    }
+    for v in villages:
+        offices[f"vc_{v.code}"] = Office(code=f"vc_{v.code}", name=f"{v.name}调委会",
+                                         kind="village_committee", village=v)
+    db.session.add_all(offices.values())
+    db.session.commit()
+    return {"villages": {v.code: v for v in villages}, "offices": offices}
+
+
+@pytest.fixture
+def make_user(db, town):
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, office: str = "judicial_office", username: str | None = None) -> User:
+        n = next(counter)
+        user = User(username=username or f"{role}{n}", display_name=f"{role} {n}", role=role,
+                    office_id=town["offices"][office].id, password_hash=TEST_PASSWORD_HASH)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per role, plus a mediator of another office and a second mediator of the judicial office."""
+    return {
+        "admin": make_user("admin"),
+        "supervisor": make_user("supervisor"),
+        "mediator": make_user("mediator"),
+        "other_mediator": make_user("mediator"),
+        "village_mediator": make_user("mediator", "vc_qianqiao"),
+        "liaison": make_user("liaison", "police_station"),
+        "lawyer": make_user("liaison", "law_firm"),
+        "viewer": make_user("viewer", "safety_office"),
+    }
+
+
+@pytest.fixture
+def login(client):
+    def login_as(user: User, password: str = TEST_PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return login_as
+
+
+@pytest.fixture
+def make_case(db, town, users, app):
+    return CaseFactory(db, town, users)
+
+
+@pytest.fixture
+def count_queries(db):
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
