@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
-PO := mediation/translations/zh_CN/LC_MESSAGES/messages.po
+PO := mediation/translations/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
 .PHONY: run test setup db demo translations extract-messages clean

@@ -88,4 +88,4 @@ def register(app: Flask) -> None:
         local_time=local_time, mask_phone=mask_phone, mask_id=mask_id_number, mask_address=mask_address)
     app.jinja_env.globals.update(label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE,
                                  deadline_state=deadline_state, lang_url=lang_url,
-                                 current_locale=lambda: str(get_locale()))
+                                 current_locale=lambda: "zh_CN" if get_locale().language == "zh" else "en")

@@ -1,10 +1,12 @@
 """Fixtures: one app and schema per run (built by the Alembic migration), tables emptied after
 each test, callable factories. SQLite by default; PostgreSQL when DATABASE_URL names one."""
+import contextvars
 import os
 import tempfile
 from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 from werkzeug.security import generate_password_hash
@@ -61,8 +63,18 @@ def db(app):
     ctx.pop()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, session and `g`, as a real server does,
+    instead of inheriting the test's (which would carry the signed-in user and identity map
+    from one request to the next)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
@@ -79,7 +79,7 @@ class ExtendForm(ActionForm):
 
 
 class LogSessionForm(ActionForm):
-    held_at = LocalDateTimeField(_l("Held at"), validators=[DataRequired()])
+    held_at = LocalDateTimeField(_l("Held at"), validators=[InputRequired()])
     method = SelectField(_l("How"), choices=choices("method", SessionMethod))
     place = StringField(_l("Place"), validators=[Length(max=128)])
     participants = TextAreaField(_l("Who took part"), validators=[Length(max=2000)])

@@ -40,6 +40,7 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
     to_status = decide(action, facts_for(case), actor_for(user, case), payload)
     details = _APPLY[action](case, user, payload, now, town, session_details or {})
     case.status = to_status.value
+    case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
     refresh_next_deadline(case)
     event = TimelineEvent(case=case, at=now, actor_id=user.id, action=action.value,
                           from_status=from_status.value, to_status=to_status.value, details=details)

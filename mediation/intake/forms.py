@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..cases.forms import choices
 from ..core.identity import id_number_problem, is_valid_mobile
@@ -45,7 +45,7 @@ class RegistrationForm(FlaskForm):
     channel = SelectField(_l("Channel"), choices=choices("channel", Channel), default=Channel.WALK_IN.value)
     external_ref = StringField(_l("Channel reference (work order, incident or platform number)"),
                                validators=[Length(max=64)])
-    received_at = LocalDateTimeField(_l("Received at"), validators=[DataRequired()])
+    received_at = LocalDateTimeField(_l("Received at"), validators=[InputRequired()])
     category = SelectField(_l("Category"), choices=[(c, c) for c in CATEGORIES])
     summary = TextAreaField(_l("What the dispute is about"), validators=[not_blank, Length(max=4000)])
     village = SelectField(_l("Village or community"), coerce=lambda v: int(v) if v else None,
@@ -57,7 +57,7 @@ class RegistrationForm(FlaskForm):
 
     def validate_parties(self, field):
         if all(entry.form.is_empty() for entry in field.entries):
-            raise ValidationError(_l("Add at least one party."))
+            raise ValidationError(str(_l("Add at least one party.")))  # str: FieldList errors mix lists and strings
 
     def validate_external_ref(self, field):
         channel = self.channel.data

@@ -1,0 +1,369 @@
+"""Every route x every role: the expected HTTP status, written out as explicit tables.
+
+The tables below are the specification (DESIGN.md, Roles; core/lifecycle.py, TRANSITIONS as
+intended). They are deliberately NOT computed from the app's own permission functions, so a
+change in access.py, lifecycle.py or the views makes these tests fail.
+
+The users (tests/conftest.py `users`):
+    admin            admin, judicial_office
+    supervisor       supervisor, judicial_office
+    mediator         mediator, judicial_office; assigned by make_case's route step
+    other_mediator   mediator, judicial_office; not assigned
+    village_mediator mediator, vc_qianqiao (the case happens in xiaomiao); not involved
+    liaison          liaison, police_station; not involved
+    lawyer           liaison, law_firm; co-office of every routed case (make_case default)
+    viewer           viewer, safety_office
+
+Cases are registered by the supervisor, so their intake office is judicial_office. Before
+routing (registered, accepted) a case has no lead office, no co-office and no mediator; from
+routing on it is led by judicial_office with law_firm as co-office and "mediator" assigned.
+"""
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import func, select
+
+from mediation.cases.models import Case, TimelineEvent
+from mediation.core.lifecycle import Action, Status
+
+from .factories import VALID_ID, VALID_PHONE
+
+ROLES = ("admin", "supervisor", "mediator", "other_mediator", "village_mediator", "liaison", "lawyer",
+         "viewer")
+
+MASKED_PHONE = "138****5678"
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+# GET /cases/  (the queue): everyone signed in may open it.
+QUEUE_PAGE = {"admin": 200, "supervisor": 200, "mediator": 200, "other_mediator": 200,
+              "village_mediator": 200, "liaison": 200, "lawyer": 200, "viewer": 200}
+
+# GET /intake/register: supervisors, mediators and liaisons register cases; admin and viewer do not.
+REGISTER_PAGE = {"admin": 403, "supervisor": 200, "mediator": 200, "other_mediator": 200,
+                 "village_mediator": 200, "liaison": 200, "lawyer": 200, "viewer": 403}
+
+# GET /cases/<ref> for a routed case (lead judicial_office, co-office law_firm, mediator assigned).
+DETAIL_PAGE = {"admin": 200, "supervisor": 200, "mediator": 200, "other_mediator": 200,
+               "village_mediator": 404, "liaison": 404, "lawyer": 200, "viewer": 200}
+
+# How the applicant's phone shows on that detail page ("full" / "masked"; None: page not shown).
+PERSONAL_DATA = {"admin": "masked", "supervisor": "full", "mediator": "full", "other_mediator": "masked",
+                 "village_mediator": None, "liaison": None, "lawyer": "full", "viewer": "masked"}
+
+# The state in which each action is available (where the matrix below is measured).
+STATE_FOR = {
+    "accept": Status.REGISTERED,
+    "reject": Status.REGISTERED,
+    "merge": Status.REGISTERED,
+    "route": Status.ACCEPTED,
+    "log_session": Status.IN_MEDIATION,
+    "transfer": Status.IN_MEDIATION,
+    "extend": Status.IN_MEDIATION,
+    "escalate": Status.IN_MEDIATION,
+    "close": Status.IN_MEDIATION,
+    "follow_up": Status.CLOSED,
+    "reopen": Status.CLOSED,
+    "archive": Status.FOLLOWED_UP,
+}
+
+# GET /cases/<ref>/<action> on a case in STATE_FOR[action]:
+#   200 the role's capacity may take the action; 403 sees the case, lacks the capacity;
+#   404 cannot see the case (lawyer before routing: law_firm is not yet a co-office).
+ACTION_MATRIX = {
+    #               admin sup  med  omed vmed pol  law  view
+    "accept":      (403, 200, 403, 403, 404, 404, 404, 403),
+    "reject":      (403, 200, 403, 403, 404, 404, 404, 403),
+    "merge":       (403, 200, 403, 403, 404, 404, 404, 403),
+    "route":       (403, 200, 403, 403, 404, 404, 404, 403),
+    "log_session": (403, 200, 200, 403, 404, 404, 200, 403),
+    "transfer":    (403, 200, 403, 403, 404, 404, 403, 403),
+    "extend":      (403, 200, 403, 403, 404, 404, 403, 403),
+    "escalate":    (403, 200, 200, 403, 404, 404, 403, 403),
+    "close":       (403, 200, 200, 403, 404, 404, 403, 403),
+    "follow_up":   (403, 200, 200, 403, 404, 404, 403, 403),
+    "reopen":      (403, 200, 200, 403, 404, 404, 403, 403),
+    "archive":     (403, 200, 403, 403, 404, 404, 403, 403),
+}
+
+# Status after a successful POST (None: the case keeps its status).
+TARGET = {
+    "accept": Status.ACCEPTED, "reject": Status.REJECTED, "merge": Status.MERGED,
+    "route": Status.IN_MEDIATION, "log_session": None, "transfer": None, "extend": None,
+    "escalate": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
+    "reopen": Status.IN_MEDIATION, "archive": Status.ARCHIVED,
+}
+
+# A state in which the action is NOT available but every role allowed it above still sees the
+# case: a GET then redirects (302) back to the detail page with a warning.
+WRONG_STATE = {
+    "accept": Status.IN_MEDIATION,
+    "reject": Status.IN_MEDIATION,
+    "merge": Status.IN_MEDIATION,
+    "route": Status.REGISTERED,
+    "log_session": Status.CLOSED,
+    "transfer": Status.CLOSED,
+    "extend": Status.CLOSED,
+    "escalate": Status.CLOSED,
+    "close": Status.CLOSED,
+    "follow_up": Status.IN_MEDIATION,
+    "reopen": Status.IN_MEDIATION,
+    "archive": Status.CLOSED,
+}
+
+# The queue (GET /cases/?scope=...) with one routed case: is the case listed?
+# scope None: the role's default (mediator: mine; liaison: office; others: all).
+# A scope the role may not use falls back to its default.
+QUEUE_LISTING = [
+    ("admin", None, True),
+    ("supervisor", None, True),
+    ("supervisor", "office", True),
+    ("supervisor", "mine", False),
+    ("viewer", None, True),
+    ("mediator", None, True),
+    ("mediator", "office", True),
+    ("other_mediator", None, False),
+    ("other_mediator", "office", True),
+    ("village_mediator", None, False),
+    ("village_mediator", "office", False),
+    ("village_mediator", "all", False),
+    ("liaison", None, False),
+    ("liaison", "all", False),
+    ("lawyer", None, True),
+]
+
+
+def expected_action_status(action: str, role: str) -> int:
+    return ACTION_MATRIX[action][ROLES.index(role)]
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+def path_of(response) -> str:
+    return urlparse(response.headers["Location"]).path
+
+
+def case_state(db, case_id: int) -> tuple[str, int, int]:
+    """(status, version, timeline events) read straight from the database."""
+    db.session.rollback()  # the views commit in their own session; read fresh
+    status, version = db.session.execute(select(Case.status, Case.version).where(Case.id == case_id)).one()
+    events = db.session.scalar(select(func.count()).select_from(TimelineEvent)
+                               .where(TimelineEvent.case_id == case_id))
+    return status, version, events
+
+
+def valid_form(action: str, case, town, users, make_case) -> dict:
+    """A submission that would succeed for someone with the right capacity."""
+    offices = town["offices"]
+    data = {"version": str(case.version)}
+    if action in ("reject", "escalate", "reopen"):
+        data["reason"] = "测试理由"
+    elif action == "merge":
+        data["target"] = make_case(Status.ACCEPTED).reference
+    elif action == "route":
+        data.update(lead_office=str(offices["judicial_office"].id), co_offices=[str(offices["law_firm"].id)],
+                    mediator=str(users["mediator"].id))
+    elif action == "log_session":
+        data.update(held_at="2024-05-06T10:00", method="in_person", record="双方陈述意见")
+    elif action == "transfer":
+        data.update(lead_office=str(offices["police_station"].id), reason="涉嫌治安案件")
+    elif action == "extend":
+        data.update(extension_days="10", parties_consent="y", reason="双方同意延长")
+    elif action == "close":
+        data.update(outcome="withdrawn")
+    elif action == "follow_up":
+        data.update(performance="performed")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# The tables themselves
+# --------------------------------------------------------------------------------------------
+
+def test_tables_cover_every_action_and_role(users):
+    actions = {a.value for a in Action}
+    for table in (STATE_FOR, ACTION_MATRIX, TARGET, WRONG_STATE):
+        assert set(table) == actions
+    assert set(users) == set(ROLES)
+    for table in (QUEUE_PAGE, REGISTER_PAGE, DETAIL_PAGE, PERSONAL_DATA):
+        assert set(table) == set(ROLES)
+    assert all(len(row) == len(ROLES) for row in ACTION_MATRIX.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Anonymous
+# --------------------------------------------------------------------------------------------
+
+def _anonymous_requests():
+    rows = [("GET", "/cases/"), ("GET", "/cases/{ref}"), ("GET", "/cases/XH-NO-SUCH-CASE"),
+            ("GET", "/cases/{ref}/no_such_action"), ("GET", "/intake/register"), ("POST", "/intake/register"),
+            ("POST", "/logout")]
+    for action in Action:
+        rows += [("GET", f"/cases/{{ref}}/{action.value}"), ("POST", f"/cases/{{ref}}/{action.value}")]
+    return rows
+
+
+@pytest.mark.parametrize("method,path", _anonymous_requests())
+def test_anonymous_is_sent_to_login(client, db, make_case, method, path):
+    case = make_case(Status.REGISTERED)
+    before = case_state(db, case.id)
+    response = client.open(path.format(ref=case.reference), method=method, data={"reason": "x"})
+    assert response.status_code == 302
+    assert path_of(response) == "/login"
+    assert case_state(db, case.id) == before
+
+
+def test_anonymous_login_page_and_root(client):
+    assert client.get("/login").status_code == 200
+    response = client.get("/")
+    assert response.status_code == 302 and path_of(response) == "/cases/"
+    assert client.get("/", follow_redirects=True).request.path == "/login"
+
+
+# --------------------------------------------------------------------------------------------
+# Pages that do not depend on a case
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_queue_and_register_pages(client, users, login, role):
+    login(users[role])
+    assert client.get("/cases/").status_code == QUEUE_PAGE[role]
+    assert client.get("/intake/register").status_code == REGISTER_PAGE[role]
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if REGISTER_PAGE[r] == 403])
+def test_register_post_refused(client, db, users, login, town, role):
+    login(users[role])
+    response = client.post("/intake/register", data={
+        "channel": "walk_in", "received_at": "2024-05-06T09:00", "category": "邻里", "summary": "噪音",
+        "parties-0-name": "王五", "parties-0-role": "applicant", "parties-0-phone": "13700001111"})
+    assert response.status_code == 403
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Case detail and personal data
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_case_detail(client, users, login, make_case, role):
+    case = make_case(Status.IN_MEDIATION)
+    login(users[role])
+    response = client.get(f"/cases/{case.reference}")
+    assert response.status_code == DETAIL_PAGE[role]
+    html = response.get_data(as_text=True)
+    if PERSONAL_DATA[role] == "full":
+        assert VALID_PHONE in html
+        assert VALID_ID in html
+    elif PERSONAL_DATA[role] == "masked":
+        assert MASKED_PHONE in html
+        assert VALID_PHONE not in html
+        assert VALID_ID not in html
+    else:
+        assert VALID_PHONE not in html and MASKED_PHONE not in html
+    # The action buttons offered are exactly those the role may take in this state.
+    if response.status_code == 200:
+        offered = {a for a in ACTION_MATRIX if f'href="/cases/{case.reference}/{a}"' in html}
+        assert offered == {a for a, state in STATE_FOR.items()
+                           if state == Status.IN_MEDIATION and expected_action_status(a, role) == 200}
+
+
+@pytest.mark.parametrize("role", ["supervisor", "village_mediator"])
+def test_unknown_reference_is_404(client, users, login, make_case, role):
+    make_case(Status.IN_MEDIATION)
+    login(users[role])
+    assert client.get("/cases/XH-NO-SUCH-CASE").status_code == 404
+    assert client.get("/cases/XH-NO-SUCH-CASE/accept").status_code == 404
+
+
+# --------------------------------------------------------------------------------------------
+# Lifecycle actions: every action x every role
+# --------------------------------------------------------------------------------------------
+
+MATRIX_CASES = [(a.value, r) for a in Action for r in ROLES]
+
+
+@pytest.mark.parametrize("action,role", MATRIX_CASES)
+def test_action_get(client, users, login, make_case, action, role):
+    case = make_case(STATE_FOR[action])
+    login(users[role])
+    response = client.get(f"/cases/{case.reference}/{action}")
+    assert response.status_code == expected_action_status(action, role)
+
+
+@pytest.mark.parametrize("action,role", MATRIX_CASES)
+def test_action_post(client, db, town, users, login, make_case, action, role):
+    case = make_case(STATE_FOR[action])
+    form = valid_form(action, case, town, users, make_case)
+    status_before, version_before, events_before = case_state(db, case.id)
+    login(users[role])
+    response = client.post(f"/cases/{case.reference}/{action}", data=form)
+    expected = expected_action_status(action, role)
+    status_after, version_after, events_after = case_state(db, case.id)
+    if expected == 200:
+        # The refusals below are only meaningful if this very form succeeds for the right people.
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert path_of(response) == f"/cases/{case.reference}"
+        assert status_after == (TARGET[action] or status_before)
+        assert events_after == events_before + 1
+    else:
+        assert response.status_code == expected
+        assert (status_after, version_after, events_after) == (status_before, version_before, events_before)
+
+
+ALLOWED_CASES = [(a, r) for a, row in ACTION_MATRIX.items() for r, code in zip(ROLES, row) if code == 200]
+
+
+@pytest.mark.parametrize("action,role", ALLOWED_CASES)
+def test_action_in_wrong_state_redirects_with_warning(client, db, town, users, login, make_case, action, role):
+    case = make_case(WRONG_STATE[action])
+    login(users[role])
+    response = client.get(f"/cases/{case.reference}/{action}")
+    assert response.status_code == 302
+    assert path_of(response) == f"/cases/{case.reference}"
+    with client.session_transaction() as session:
+        flashes = session.pop("_flashes", [])
+    assert [category for category, _message in flashes] == ["warning"]
+    # Submitting anyway is refused by the lifecycle, nothing changes.
+    form = valid_form(action, case, town, users, make_case)
+    before = case_state(db, case.id)
+    response = client.post(f"/cases/{case.reference}/{action}", data=form)
+    assert response.status_code == 422
+    assert case_state(db, case.id) == before
+
+
+def test_extend_twice_redirects(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    response = client.post(f"/cases/{case.reference}/extend", data=valid_form("extend", case, town, users,
+                                                                              make_case))
+    assert response.status_code == 303
+    response = client.get(f"/cases/{case.reference}/extend")
+    assert response.status_code == 302
+    assert path_of(response) == f"/cases/{case.reference}"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("role", ["supervisor", "mediator", "village_mediator"])
+def test_unknown_action_is_404(client, users, login, make_case, role, method):
+    case = make_case(Status.IN_MEDIATION)
+    login(users[role])
+    assert client.open(f"/cases/{case.reference}/frobnicate", method=method).status_code == 404
+
+
+# --------------------------------------------------------------------------------------------
+# Queue visibility
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role,scope,listed", QUEUE_LISTING)
+def test_queue_lists_case(client, users, login, make_case, role, scope, listed):
+    case = make_case(Status.IN_MEDIATION)
+    login(users[role])
+    response = client.get("/cases/", query_string={"scope": scope} if scope else None)
+    assert response.status_code == 200
+    assert (case.reference in response.get_data(as_text=True)) is listed
