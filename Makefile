@@ -38,7 +38,7 @@ test: setup
 
 extract-messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k DomainError -k TransitionRefused -k StaleVersion \
-		-o mediation/translations/messages.pot mediation templates
+		-o mediation/translations/messages.pot .
 	$(BIN)/pybabel update -i mediation/translations/messages.pot -d mediation/translations --no-fuzzy-matching
 
 clean:

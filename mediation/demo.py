@@ -85,8 +85,9 @@ def _load_cases(rng, count, villages, offices, users):
         target = TARGETS[i % len(TARGETS)] if i < len(TARGETS) * 2 else rng.choices(TARGETS, WEIGHTS)[0]
         if target == Status.MERGED and not open_targets:
             target = Status.IN_MEDIATION
-        age_days = {Status.REGISTERED: rng.uniform(0, 2), Status.ARCHIVED: rng.uniform(40, 80)}.get(
-            target, rng.uniform(3, 45))
+        age_days = {Status.REGISTERED: rng.uniform(0, 2), Status.ACCEPTED: rng.uniform(1, 5),
+                    Status.CLOSED: rng.uniform(3, 20), Status.ARCHIVED: rng.uniform(40, 80)}.get(
+            target, rng.uniform(3, 40))
         t = now - timedelta(days=age_days)
         village = rng.choice(villages)
         category = rng.choice(CATEGORIES)

@@ -1,6 +1,7 @@
 """Queue, case detail, and one form per lifecycle action. Thin: rules live in core/ and services."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -30,7 +31,7 @@ SCOPES = {
     Role.ADMIN: ("all",),
     Role.VIEWER: ("all",),
 }
-SCOPE_LABELS = {"mine": "My cases", "office": "My office's queue", "all": "All cases"}
+SCOPE_LABELS = {"mine": _l("My cases"), "office": _l("My office's queue"), "all": _l("All cases")}
 
 
 def _office_clause(office_id: int):
@@ -43,7 +44,7 @@ def _office_clause(office_id: int):
 def queue():
     form = QueueFilterForm(request.args)
     scopes = SCOPES[current_user.role_enum]
-    form.scope.choices = [(s, _(SCOPE_LABELS[s])) for s in scopes]
+    form.scope.choices = [(s, SCOPE_LABELS[s]) for s in scopes]
     villages = db.session.scalars(select(Village).order_by(Village.id)).all()
     form.village.choices = [("", _("Any village"))] + [(v.id, v.name) for v in villages]
     form.validate()

@@ -7,7 +7,7 @@ def N_(message: str) -> str:
     """Marks a message for translation; the edge translates it."""
     return message
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: full-width ones would defeat matching
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -25,7 +25,7 @@ def id_number_problem(value: str) -> str | None:
     v = (value or "").strip().upper()
     if len(v) != 18:
         return N_("An ID number has 18 characters.")
-    if not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+    if not v.isascii() or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
         return N_("An ID number has 17 digits and a final digit or X.")
     try:
         date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
@@ -42,7 +42,7 @@ def mask_phone(value: str | None) -> str:
     if not value:
         return ""
     v = normalize_phone(value)
-    if len(v) < 7:
+    if len(v) <= 7:
         return "*" * len(v)
     return v[:3] + "*" * (len(v) - 7) + v[-4:]
 
@@ -57,4 +57,5 @@ def mask_address(value: str | None, keep: int = 6) -> str:
     """Keep the start (town, village) and hide the house number and detail."""
     if not value:
         return ""
-    return value[:keep] + "****" if len(value) > keep else value
+    keep = min(keep, max(len(value) - 3, 0))  # a short address still hides its house number
+    return value[:keep] + "****"

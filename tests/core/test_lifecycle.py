@@ -1,0 +1,484 @@
+"""The lifecycle state machine: every state x every action, capacities, and every guard.
+
+The expected transition table is written out here literally (DESIGN.md's diagram as
+implemented), not read from TRANSITIONS, so a change to the table makes a test fail.
+"""
+from decimal import Decimal
+
+import pytest
+
+from mediation.core.errors import DomainError, TransitionRefused
+from mediation.core.lifecycle import (
+    FINAL_STATUSES, MAX_EXTENSION_DAYS, OPEN_STATUSES, TRANSITIONS, Action, Actor, Capacity,
+    CaseFacts, Payload, Status, available_actions, decide,
+)
+from mediation.core.vocab import Outcome, Performance, Role
+
+S = Status
+A = Action
+
+# action -> (legal source states, target state; None = the case keeps its status)
+EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
+    A.ACCEPT: (frozenset({S.REGISTERED}), S.ACCEPTED),
+    A.REJECT: (frozenset({S.REGISTERED}), S.REJECTED),
+    A.MERGE: (frozenset({S.REGISTERED, S.ACCEPTED}), S.MERGED),
+    A.ROUTE: (frozenset({S.ACCEPTED}), S.IN_MEDIATION),
+    A.LOG_SESSION: (frozenset({S.IN_MEDIATION}), None),
+    A.TRANSFER: (frozenset({S.IN_MEDIATION}), None),
+    A.EXTEND: (frozenset({S.IN_MEDIATION}), None),
+    A.ESCALATE: (frozenset({S.IN_MEDIATION}), None),
+    A.CLOSE: (frozenset({S.IN_MEDIATION}), S.CLOSED),
+    A.FOLLOW_UP: (frozenset({S.CLOSED}), S.FOLLOWED_UP),
+    A.REOPEN: (frozenset({S.CLOSED, S.FOLLOWED_UP}), S.IN_MEDIATION),
+    A.ARCHIVE: (frozenset({S.FOLLOWED_UP}), S.ARCHIVED),
+}
+
+# What each role may do on a case, when it stands in the right capacity (DESIGN.md's roles
+# table as implemented): supervisors everything; the assigned mediator sessions, escalation,
+# closing, return visits, reopening; a participating liaison logs sessions.
+SUPERVISOR_ACTIONS = frozenset(Action)
+MEDIATOR_ACTIONS = frozenset({A.LOG_SESSION, A.ESCALATE, A.CLOSE, A.FOLLOW_UP, A.REOPEN})
+LIAISON_ACTIONS = frozenset({A.LOG_SESSION})
+
+SUPERVISOR = Actor(Role.SUPERVISOR)
+MEDIATOR = Actor(Role.MEDIATOR, is_assigned_mediator=True, office_participates=True)
+LIAISON = Actor(Role.LIAISON, office_participates=True)
+
+CASE_ID = 10
+LEAD_OFFICE = 1
+
+
+def facts(status: Status, **kw) -> CaseFacts:
+    kw = {"sessions_logged": 1, "extended": False, "lead_office_id": LEAD_OFFICE, "case_id": CASE_ID, **kw}
+    return CaseFacts(status=status, **kw)
+
+
+def good_payload(action: Action) -> Payload:
+    """A payload that satisfies every guard of `action` on `facts(...)`."""
+    return {
+        A.ACCEPT: Payload(),
+        A.REJECT: Payload(reason="不属于人民调解受理范围"),
+        A.MERGE: Payload(merge_target_id=CASE_ID + 1, merge_target_status=S.REGISTERED),
+        A.ROUTE: Payload(lead_office_id=2, co_office_ids=[3], mediator_id=7, mediator_office_id=2),
+        A.LOG_SESSION: Payload(),
+        A.TRANSFER: Payload(lead_office_id=2, reason="涉及治安案件"),
+        A.EXTEND: Payload(extension_days=15, parties_consent=True, reason="双方同意延期"),
+        A.ESCALATE: Payload(reason="矛盾激化"),
+        A.CLOSE: Payload(outcome=Outcome.AGREEMENT_WRITTEN, agreement_text="赔偿修理费",
+                         amount=Decimal("0"), performance_terms="当场履行"),
+        A.FOLLOW_UP: Payload(performance=Performance.PERFORMED),
+        A.REOPEN: Payload(reason="协议未履行"),
+        A.ARCHIVE: Payload(),
+    }[action]
+
+
+def refused(action, case, actor, payload) -> TransitionRefused:
+    with pytest.raises(TransitionRefused) as info:
+        decide(action, case, actor, payload)
+    return info.value
+
+
+# --- the table ------------------------------------------------------------------------
+
+def test_vocabulary_of_states_and_actions():
+    assert {s.value for s in Status} == {
+        "registered", "accepted", "rejected", "in_mediation", "closed", "followed_up", "archived", "merged"}
+    assert {a.value for a in Action} == {
+        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "close",
+        "follow_up", "reopen", "archive", "merge"}
+    assert OPEN_STATUSES == {S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION}
+    assert FINAL_STATUSES == {S.REJECTED, S.ARCHIVED, S.MERGED}
+    assert MAX_EXTENSION_DAYS == 30
+
+
+def test_transition_table_is_as_designed():
+    assert set(TRANSITIONS) == set(EXPECTED)
+    for action, (sources, target) in EXPECTED.items():
+        assert TRANSITIONS[action].sources == sources, action
+        assert TRANSITIONS[action].target == target, action
+
+
+def test_final_states_have_no_way_out():
+    for action, (sources, _) in EXPECTED.items():
+        assert not sources & FINAL_STATUSES, action
+
+
+@pytest.mark.parametrize("action", list(Action), ids=str)
+@pytest.mark.parametrize("status", list(Status), ids=str)
+def test_every_state_times_every_action(status, action):
+    sources, target = EXPECTED[action]
+    case, payload = facts(status), good_payload(action)
+    if status in sources:
+        assert decide(action, case, SUPERVISOR, payload) == (target or status)
+    else:
+        err = refused(action, case, SUPERVISOR, payload)
+        # refused because of the state, not a guard or a capacity
+        assert err.message == "This action is not possible while the case is %(status)s."
+        assert err.params == {"status": status.value}
+        assert err.field is None
+
+
+@pytest.mark.parametrize("action", list(Action), ids=str)
+@pytest.mark.parametrize("status", list(Status), ids=str)
+def test_every_state_times_every_action_for_mediator_and_liaison(status, action):
+    sources, target = EXPECTED[action]
+    case, payload = facts(status), good_payload(action)
+    for actor, allowed in ((MEDIATOR, MEDIATOR_ACTIONS), (LIAISON, LIAISON_ACTIONS)):
+        if status in sources and action in allowed:
+            assert decide(action, case, actor, payload) == (target or status)
+        else:
+            with pytest.raises(TransitionRefused):
+                decide(action, case, actor, payload)
+
+
+def test_state_is_checked_before_capacity():
+    err = refused(A.ACCEPT, facts(S.CLOSED), Actor(Role.VIEWER), Payload())
+    assert err.params == {"status": "closed"}
+
+
+def test_transition_refused_is_a_domain_error():
+    err = refused(A.ARCHIVE, facts(S.REGISTERED), SUPERVISOR, Payload())
+    assert isinstance(err, DomainError)
+    assert str(err) == err.message
+
+
+# --- capacities -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("actor, expected", [
+    (Actor(Role.SUPERVISOR), {Capacity.SUPERVISOR}),
+    (Actor(Role.SUPERVISOR, is_assigned_mediator=True, office_participates=True), {Capacity.SUPERVISOR}),
+    (Actor(Role.MEDIATOR, is_assigned_mediator=True), {Capacity.ASSIGNED_MEDIATOR}),
+    (Actor(Role.MEDIATOR, is_assigned_mediator=True, office_participates=True), {Capacity.ASSIGNED_MEDIATOR}),
+    (Actor(Role.MEDIATOR), set()),
+    (Actor(Role.MEDIATOR, office_participates=True), set()),  # same office is not enough
+    (Actor(Role.LIAISON, office_participates=True), {Capacity.PARTICIPANT_LIAISON}),
+    (Actor(Role.LIAISON), set()),
+    (Actor(Role.LIAISON, is_assigned_mediator=True), set()),
+    (Actor(Role.VIEWER), set()),
+    (Actor(Role.VIEWER, is_assigned_mediator=True, office_participates=True), set()),
+    (Actor(Role.ADMIN), set()),
+    (Actor(Role.ADMIN, is_assigned_mediator=True, office_participates=True), set()),
+], ids=repr)
+def test_capacities(actor, expected):
+    assert actor.capacities == expected
+
+
+def _legal_state(action: Action) -> Status:
+    return sorted(EXPECTED[action][0])[0]
+
+
+@pytest.mark.parametrize("actor", [
+    Actor(Role.MEDIATOR),  # not assigned to this case
+    Actor(Role.MEDIATOR, office_participates=True),
+    Actor(Role.LIAISON),  # office is neither lead nor co-office
+    Actor(Role.VIEWER, is_assigned_mediator=True, office_participates=True),
+    Actor(Role.ADMIN, is_assigned_mediator=True, office_participates=True),
+], ids=repr)
+@pytest.mark.parametrize("action", list(Action), ids=str)
+def test_actors_without_capacity_can_do_nothing(actor, action):
+    err = refused(action, facts(_legal_state(action)), actor, good_payload(action))
+    assert err.message == "You may not take this action on this case."
+    assert err.field is None
+
+
+@pytest.mark.parametrize("action", sorted(frozenset(Action) - MEDIATOR_ACTIONS), ids=str)
+def test_assigned_mediator_may_not_take_supervisor_actions(action):
+    err = refused(action, facts(_legal_state(action)), MEDIATOR, good_payload(action))
+    assert err.message == "You may not take this action on this case."
+
+
+@pytest.mark.parametrize("action", sorted(frozenset(Action) - LIAISON_ACTIONS), ids=str)
+def test_liaison_may_only_log_sessions(action):
+    err = refused(action, facts(_legal_state(action)), LIAISON, good_payload(action))
+    assert err.message == "You may not take this action on this case."
+
+
+# --- available_actions ----------------------------------------------------------------
+
+ROLE_ACTORS = {
+    "supervisor": (SUPERVISOR, SUPERVISOR_ACTIONS),
+    "assigned_mediator": (MEDIATOR, MEDIATOR_ACTIONS),
+    "unassigned_mediator": (Actor(Role.MEDIATOR, office_participates=True), frozenset()),
+    "participating_liaison": (LIAISON, LIAISON_ACTIONS),
+    "outside_liaison": (Actor(Role.LIAISON), frozenset()),
+    "viewer": (Actor(Role.VIEWER, is_assigned_mediator=True, office_participates=True), frozenset()),
+    "admin": (Actor(Role.ADMIN, is_assigned_mediator=True, office_participates=True), frozenset()),
+}
+
+
+@pytest.mark.parametrize("extended", [False, True])
+@pytest.mark.parametrize("status", list(Status), ids=str)
+@pytest.mark.parametrize("who", list(ROLE_ACTORS))
+def test_available_actions_matrix(who, status, extended):
+    actor, allowed = ROLE_ACTORS[who]
+    expected = {a for a, (sources, _) in EXPECTED.items()
+                if status in sources and a in allowed and not (a == A.EXTEND and extended)}
+    got = available_actions(facts(status, extended=extended), actor)
+    assert len(got) == len(set(got))
+    assert set(got) == expected
+
+
+@pytest.mark.parametrize("status, expected", [
+    (S.REGISTERED, {A.ACCEPT, A.REJECT, A.MERGE}),
+    (S.ACCEPTED, {A.ROUTE, A.MERGE}),
+    (S.IN_MEDIATION, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.CLOSE}),
+    (S.CLOSED, {A.FOLLOW_UP, A.REOPEN}),
+    (S.FOLLOWED_UP, {A.REOPEN, A.ARCHIVE}),
+    (S.REJECTED, set()),
+    (S.ARCHIVED, set()),
+    (S.MERGED, set()),
+], ids=str)
+def test_available_actions_for_supervisor_literal(status, expected):
+    assert set(available_actions(facts(status), SUPERVISOR)) == expected
+
+
+def test_available_actions_literal_examples():
+    assert set(available_actions(facts(S.IN_MEDIATION), MEDIATOR)) == {A.LOG_SESSION, A.ESCALATE, A.CLOSE}
+    assert set(available_actions(facts(S.CLOSED), MEDIATOR)) == {A.FOLLOW_UP, A.REOPEN}
+    assert set(available_actions(facts(S.REGISTERED), MEDIATOR)) == set()
+    assert available_actions(facts(S.IN_MEDIATION), LIAISON) == [A.LOG_SESSION]
+    assert available_actions(facts(S.CLOSED), LIAISON) == []
+    assert A.EXTEND not in available_actions(facts(S.IN_MEDIATION, extended=True), SUPERVISOR)
+    for role in (Role.VIEWER, Role.ADMIN):
+        for status in Status:
+            assert available_actions(facts(status), Actor(role, True, True)) == []
+
+
+def test_available_actions_agree_with_decide():
+    """Whatever is offered, decide accepts with a good payload; whatever is not, it refuses."""
+    for who, (actor, _) in ROLE_ACTORS.items():
+        for status in Status:
+            case = facts(status)
+            offered = set(available_actions(case, actor))
+            for action in Action:
+                if action in offered:
+                    decide(action, case, actor, good_payload(action))
+                else:
+                    with pytest.raises(TransitionRefused):
+                        decide(action, case, actor, good_payload(action))
+
+
+# --- guards ---------------------------------------------------------------------------
+
+def _field(action: Action, status: Status, payload: Payload, **facts_kw) -> str | None:
+    return refused(action, facts(status, **facts_kw), SUPERVISOR, payload).field
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
+def test_reject_needs_a_reason(reason):
+    assert _field(A.REJECT, S.REGISTERED, Payload(reason=reason)) == "reason"
+
+
+def test_accept_and_archive_and_log_session_have_no_guard():
+    assert decide(A.ACCEPT, facts(S.REGISTERED), SUPERVISOR, Payload()) == S.ACCEPTED
+    assert decide(A.ARCHIVE, facts(S.FOLLOWED_UP), SUPERVISOR, Payload()) == S.ARCHIVED
+    assert decide(A.LOG_SESSION, facts(S.IN_MEDIATION), LIAISON, Payload()) == S.IN_MEDIATION
+
+
+# route
+
+def test_route_needs_a_lead_office():
+    assert _field(A.ROUTE, S.ACCEPTED, Payload()) == "lead_office_id"
+    assert _field(A.ROUTE, S.ACCEPTED, Payload(co_office_ids=[2])) == "lead_office_id"
+
+
+def test_route_lead_office_cannot_also_be_a_co_office():
+    assert _field(A.ROUTE, S.ACCEPTED, Payload(lead_office_id=2, co_office_ids=[3, 2])) == "co_office_ids"
+
+
+@pytest.mark.parametrize("mediator_office", [4, None])
+def test_route_mediator_must_belong_to_a_routed_office(mediator_office):
+    p = Payload(lead_office_id=2, co_office_ids=[3], mediator_id=7, mediator_office_id=mediator_office)
+    assert _field(A.ROUTE, S.ACCEPTED, p) == "mediator_id"
+
+
+@pytest.mark.parametrize("payload", [
+    Payload(lead_office_id=2),
+    Payload(lead_office_id=2, co_office_ids=[3, 5]),
+    Payload(lead_office_id=2, mediator_id=7, mediator_office_id=2),
+    Payload(lead_office_id=2, co_office_ids=[3], mediator_id=7, mediator_office_id=3),
+], ids=repr)
+def test_route_allowed(payload):
+    assert decide(A.ROUTE, facts(S.ACCEPTED), SUPERVISOR, payload) == S.IN_MEDIATION
+
+
+# transfer
+
+def test_transfer_needs_a_new_lead_office():
+    assert _field(A.TRANSFER, S.IN_MEDIATION, Payload(reason="x")) == "lead_office_id"
+
+
+def test_transfer_needs_a_different_office():
+    assert _field(A.TRANSFER, S.IN_MEDIATION, Payload(lead_office_id=LEAD_OFFICE, reason="x")) == "lead_office_id"
+
+
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_transfer_needs_a_reason(reason):
+    assert _field(A.TRANSFER, S.IN_MEDIATION, Payload(lead_office_id=2, reason=reason)) == "reason"
+
+
+def test_transfer_keeps_the_status():
+    assert decide(A.TRANSFER, facts(S.IN_MEDIATION), SUPERVISOR,
+                  Payload(lead_office_id=2, reason="x")) == S.IN_MEDIATION
+    # a case with no lead office yet may be given one
+    assert decide(A.TRANSFER, facts(S.IN_MEDIATION, lead_office_id=None), SUPERVISOR,
+                  Payload(lead_office_id=2, reason="x")) == S.IN_MEDIATION
+
+
+# extend
+
+def _extend(days=15, consent=True, reason="双方同意", **kw) -> Payload:
+    return Payload(extension_days=days, parties_consent=consent, reason=reason, **kw)
+
+
+def test_extend_only_once():
+    err = refused(A.EXTEND, facts(S.IN_MEDIATION, extended=True), SUPERVISOR, _extend())
+    assert err.message == "The deadline has already been extended once."
+    assert A.EXTEND not in available_actions(facts(S.IN_MEDIATION, extended=True), SUPERVISOR)
+
+
+@pytest.mark.parametrize("days", [1, 2, 29, 30])
+def test_extend_between_1_and_30_days(days):
+    assert decide(A.EXTEND, facts(S.IN_MEDIATION), SUPERVISOR, _extend(days)) == S.IN_MEDIATION
+
+
+@pytest.mark.parametrize("days", [None, 0, -1, 31, 60])
+def test_extend_out_of_range(days):
+    assert _field(A.EXTEND, S.IN_MEDIATION, _extend(days)) == "extension_days"
+
+
+def test_extend_needs_consent_of_both_parties():
+    assert _field(A.EXTEND, S.IN_MEDIATION, _extend(consent=False)) == "parties_consent"
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_extend_needs_a_reason(reason):
+    assert _field(A.EXTEND, S.IN_MEDIATION, _extend(reason=reason)) == "reason"
+
+
+# escalate
+
+def test_escalate_needs_a_reason():
+    assert _field(A.ESCALATE, S.IN_MEDIATION, Payload()) == "reason"
+    assert decide(A.ESCALATE, facts(S.IN_MEDIATION), MEDIATOR, Payload(reason="x")) == S.IN_MEDIATION
+
+
+# close
+
+def _close(outcome, **kw) -> Payload:
+    return Payload(outcome=outcome, **kw)
+
+
+WRITTEN = dict(agreement_text="赔偿2000元", amount=Decimal("2000.00"), performance_terms="一周内付清")
+
+
+def test_close_needs_an_outcome():
+    assert _field(A.CLOSE, S.IN_MEDIATION, Payload()) == "outcome"
+
+
+@pytest.mark.parametrize("payload", [
+    _close(Outcome.AGREEMENT_WRITTEN, **WRITTEN),
+    _close(Outcome.AGREEMENT_ORAL, agreement_text="互相道歉"),
+    _close(Outcome.FAILED_REFERRED, referred_to="人民法院"),
+    _close(Outcome.TRANSFERRED_OUT, referred_to="劳动仲裁委"),
+], ids=lambda p: str(p.outcome))
+def test_no_closing_without_a_logged_session(payload):
+    err = refused(A.CLOSE, facts(S.IN_MEDIATION, sessions_logged=0), SUPERVISOR, payload)
+    assert err.field == "outcome"
+    # ...and with one session logged, the same payload closes the case
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION, sessions_logged=1), MEDIATOR, payload) == S.CLOSED
+
+
+def test_withdrawn_closes_without_a_session():
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION, sessions_logged=0), SUPERVISOR,
+                  _close(Outcome.WITHDRAWN)) == S.CLOSED
+
+
+@pytest.mark.parametrize("missing, field", [
+    ("agreement_text", "agreement_text"),
+    ("amount", "amount"),
+    ("performance_terms", "performance_terms"),
+])
+def test_written_agreement_needs_text_amount_and_terms(missing, field):
+    kw = dict(WRITTEN)
+    kw[missing] = None if missing == "amount" else "  "
+    assert _field(A.CLOSE, S.IN_MEDIATION, _close(Outcome.AGREEMENT_WRITTEN, **kw)) == field
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("0.00"), Decimal("50000")])
+def test_written_agreement_amount_zero_or_more(amount):
+    p = _close(Outcome.AGREEMENT_WRITTEN, **{**WRITTEN, "amount": amount})
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION), SUPERVISOR, p) == S.CLOSED
+
+
+@pytest.mark.parametrize("amount", [Decimal("-1"), Decimal("-0.01")])
+def test_written_agreement_amount_not_negative(amount):
+    p = _close(Outcome.AGREEMENT_WRITTEN, **{**WRITTEN, "amount": amount})
+    assert _field(A.CLOSE, S.IN_MEDIATION, p) == "amount"
+
+
+def test_negative_amount_refused_for_any_outcome():
+    p = _close(Outcome.AGREEMENT_ORAL, agreement_text="x", amount=Decimal("-5"))
+    assert _field(A.CLOSE, S.IN_MEDIATION, p) == "amount"
+
+
+def test_oral_agreement_needs_text():
+    assert _field(A.CLOSE, S.IN_MEDIATION, _close(Outcome.AGREEMENT_ORAL)) == "agreement_text"
+    # no amount or performance terms needed
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION), SUPERVISOR,
+                  _close(Outcome.AGREEMENT_ORAL, agreement_text="互相道歉")) == S.CLOSED
+
+
+@pytest.mark.parametrize("outcome", [Outcome.FAILED_REFERRED, Outcome.TRANSFERRED_OUT], ids=str)
+def test_referral_needs_where_to(outcome):
+    assert _field(A.CLOSE, S.IN_MEDIATION, _close(outcome, referred_to=" ")) == "referred_to"
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION), SUPERVISOR,
+                  _close(outcome, referred_to="人民法院")) == S.CLOSED
+
+
+# follow-up, reopen
+
+def test_follow_up_needs_performance():
+    assert _field(A.FOLLOW_UP, S.CLOSED, Payload()) == "performance"
+    assert decide(A.FOLLOW_UP, facts(S.CLOSED), MEDIATOR,
+                  Payload(performance=Performance.NOT_PERFORMED)) == S.FOLLOWED_UP
+
+
+@pytest.mark.parametrize("status", [S.CLOSED, S.FOLLOWED_UP], ids=str)
+def test_reopen_needs_a_reason(status):
+    assert _field(A.REOPEN, status, Payload(reason="")) == "reason"
+    assert decide(A.REOPEN, facts(status), MEDIATOR, Payload(reason="协议未履行")) == S.IN_MEDIATION
+
+
+# merge
+
+@pytest.mark.parametrize("status", [S.REGISTERED, S.ACCEPTED], ids=str)
+def test_merge_needs_a_target(status):
+    assert _field(A.MERGE, status, Payload()) == "merge_target"
+
+
+def test_merge_not_into_itself():
+    assert _field(A.MERGE, S.REGISTERED, Payload(merge_target_id=CASE_ID, merge_target_status=S.REGISTERED)) \
+        == "merge_target"
+
+
+@pytest.mark.parametrize("target_status", [S.REJECTED, S.ARCHIVED, S.MERGED], ids=str)
+def test_merge_not_into_a_final_case(target_status):
+    err = refused(A.MERGE, facts(S.REGISTERED), SUPERVISOR,
+                  Payload(merge_target_id=CASE_ID + 1, merge_target_status=target_status))
+    assert err.field == "merge_target"
+    assert err.params == {"status": target_status.value}
+
+
+@pytest.mark.parametrize("target_status", [S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION, S.CLOSED, S.FOLLOWED_UP],
+                         ids=str)
+def test_merge_into_a_live_case(target_status):
+    assert decide(A.MERGE, facts(S.ACCEPTED), SUPERVISOR,
+                  Payload(merge_target_id=CASE_ID + 1, merge_target_status=target_status)) == S.MERGED
+
+
+def test_good_payloads_really_are_good():
+    """The matrix above relies on these; a guard tightening must show up here first."""
+    for action, (sources, target) in EXPECTED.items():
+        for status in sources:
+            assert decide(action, facts(status), SUPERVISOR, good_payload(action)) == (target or status)
