@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..admin.models import Village
 from ..cases.access import may_register
 from ..core.errors import DomainError
+from ..core.vocab import PartyRole
 from ..db import utcnow
 from ..extensions import db
 from ..town import current_town
@@ -51,6 +52,7 @@ def register():
         flash(_("Registered as %(reference)s.", reference=case.reference), "success")
         return redirect(url_for("cases.detail", reference=case.reference), 303)
     if request.method == "GET":
+        form.parties.entries[1].form.role.data = PartyRole.RESPONDENT.value
         form.received_at.data = utcnow().astimezone(town.tz).replace(second=0, microsecond=0, tzinfo=None)
     status = 422 if request.method == "POST" else 200
     return render_template("intake/register.html", form=form), status
