@@ -68,13 +68,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .api.admin_views import bp as api_admin_bp
+    from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
+    from .intake.import_views import bp as imports_bp
     from .intake.views import bp as intake_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(cases_bp)
-    app.register_blueprint(intake_bp)
+    csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
+    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, api_bp, api_admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -128,6 +132,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .api import cli as api_cli
     from .cli import register
 
     register(app)
+    api_cli.register(app)

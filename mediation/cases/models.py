@@ -65,8 +65,19 @@ class Case(db.Model):
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
 
+    # What the channel sent beyond the common fields, kept verbatim (12345 work-order type,
+    # 110 incident number, grid id, platform application number …).
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    channel_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the channel's own deadline
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # the sum in dispute, if any
+    people_involved: Mapped[int | None] = mapped_column(Integer)  # when more than the listed parties
+    violence: Mapped[bool] = mapped_column(Boolean, default=False)  # violence, injury or threats reported
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # of the channel's submission: idempotency
+
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
-    risk_level: Mapped[str] = mapped_column(String(8), default="low")
+    risk_level: Mapped[str] = mapped_column(String(8), default="low", index=True)
+    risk_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id", ondelete="SET NULL"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
@@ -81,7 +92,9 @@ class Case(db.Model):
     intake_office: Mapped[Office | None] = relationship(foreign_keys=[intake_office_id])
     mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
     registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
-    merged_into: Mapped["Case | None"] = relationship(remote_side=[id])
+    merged_into: Mapped["Case | None"] = relationship(remote_side=[id], back_populates="absorbed")
+    absorbed: Mapped[list["Case"]] = relationship(back_populates="merged_into", order_by="Case.id")
+    routing_rule: Mapped["RoutingRule | None"] = relationship()
     co_offices: Mapped[list[Office]] = relationship(secondary=case_co_offices, order_by=Office.id)
     parties: Mapped[list["Party"]] = relationship(back_populates="case", order_by="Party.id",
                                                   cascade="all, delete-orphan")
@@ -119,6 +132,8 @@ class Party(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     id_number: Mapped[str | None] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(255))
+    vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)  # elderly, minor or disabled
+    has_petitioned: Mapped[bool] = mapped_column(Boolean, default=False)  # has petitioned (信访) before
 
     case: Mapped[Case] = relationship(back_populates="parties")
 
@@ -199,6 +214,48 @@ class ReturnVisit(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="return_visits")
     visited_by: Mapped[User] = relationship()
+
+
+class CaseLink(db.Model):
+    """Two cases about the same dispute that both stay open, cross-referenced."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (CheckConstraint("case_id < other_case_id", name="ordered_pair"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    other_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
+                                               index=True)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoutingRule(db.Model):
+    """One routing rule (三所联动), tried in `position` order; the first that matches proposes offices.
+
+    Conditions left empty do not constrain. `combine` says whether the set conditions must
+    all hold or any one is enough (DESIGN.md's rule 2 is "five or more parties, or high risk").
+    """
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (CheckConstraint("combine IN ('all', 'any')", name="combine_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    combine: Mapped[str] = mapped_column(String(3), default="all")
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    min_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    min_parties: Mapped[int | None] = mapped_column(Integer)
+    requires_violence: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_risk_level: Mapped[str | None] = mapped_column(String(8))
+    lead_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    lead_is_village_committee: Mapped[bool] = mapped_column(Boolean, default=False)
+    co_office_ids: Mapped[list] = mapped_column(JSON, default=list)
+    flag_for_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    lead_office: Mapped[Office | None] = relationship()
 
 
 class ReferenceCounter(db.Model):

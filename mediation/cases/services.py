@@ -18,7 +18,9 @@ from ..core.town import Town
 from ..core.vocab import Outcome
 from ..extensions import db
 from .access import actor_for
-from .models import Case, CaseOutcome, MediationSession, ReturnVisit, TimelineEvent
+from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, TimelineEvent
+from .risk import refresh_risk
+from .routing import propose_for
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +40,12 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
     _complete_payload(payload)
     from_status = case.status_enum
     to_status = decide(action, facts_for(case), actor_for(user, case), payload)
-    details = _APPLY[action](case, user, payload, now, town, session_details or {})
-    case.status = to_status.value
-    case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
-    refresh_next_deadline(case)
+    with db.session.no_autoflush:  # the row is consistent (checks hold) only once all of it is set
+        details = _APPLY[action](case, user, payload, now, town, session_details or {})
+        case.status = to_status.value
+        case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
+        refresh_next_deadline(case)
+    refresh_risk(case, now)
     event = TimelineEvent(case=case, at=now, actor_id=user.id, action=action.value,
                           from_status=from_status.value, to_status=to_status.value, details=details)
     db.session.add(event)
@@ -79,11 +83,20 @@ def _reject(case, user, p, now, town, extra):
 
 
 def _route(case, user, p, now, town, extra):
+    proposal = propose_for(case)
+    followed = (proposal is not None and proposal.lead_office_id == p.lead_office_id
+                and set(proposal.co_office_ids) == set(p.co_office_ids))
     case.lead_office_id = p.lead_office_id
     case.co_offices = [db.session.get(Office, i) for i in dict.fromkeys(p.co_office_ids)]
     case.mediator_id = p.mediator_id
-    return {"lead_office_id": p.lead_office_id, "co_office_ids": list(p.co_office_ids),
-            "mediator_id": p.mediator_id}
+    case.routing_rule_id = proposal.rule_id if followed else None
+    if followed and proposal.flag_for_meeting:
+        case.escalated = True
+    details = {"lead_office_id": p.lead_office_id, "co_office_ids": list(p.co_office_ids),
+               "mediator_id": p.mediator_id}
+    if proposal is not None:
+        details.update(rule=proposal.rule_name, rule_id=proposal.rule_id, overridden=not followed)
+    return details
 
 
 def _log_session(case, user, p, now, town, extra):
@@ -156,6 +169,13 @@ def _archive(case, user, p, now, town, extra):
 def _merge(case, user, p, now, town, extra):
     target = db.session.get(Case, p.merge_target_id)
     case.merged_into_id = target.id
+    known = {(party.name, party.phone) for party in target.parties}
+    for party in case.parties:  # the survivor absorbs the parties it does not have yet
+        if (party.name, party.phone) not in known:
+            target.parties.append(Party(name=party.name, role=party.role, phone=party.phone,
+                                        id_number=party.id_number, address=party.address,
+                                        vulnerable=party.vulnerable, has_petitioned=party.has_petitioned))
+    target.updated_at = now
     db.session.add(TimelineEvent(case=target, at=now, actor_id=user.id, action="absorbed",
                                  from_status=target.status, to_status=target.status,
                                  details={"merged_case": case.reference}))

@@ -1,11 +1,13 @@
 """Registering a case: reference number, parties, first deadline, first timeline event."""
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
 from ..auth.models import User
 from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
+from ..cases.risk import refresh_risk
 from ..cases.services import refresh_next_deadline
 from ..core import deadlines
 from ..core.errors import DomainError
@@ -23,6 +25,8 @@ class PartyData:
     phone: str = ""
     id_number: str = ""
     address: str = ""
+    vulnerable: bool = False
+    has_petitioned: bool = False
 
 
 @dataclass
@@ -35,6 +39,12 @@ class CaseData:
     village_id: int | None = None
     address: str = ""
     parties: list[PartyData] = field(default_factory=list)
+    details: dict = field(default_factory=dict)  # channel-specific, kept verbatim
+    channel_due_at: datetime | None = None
+    amount: Decimal | None = None
+    people_involved: int | None = None
+    violence: bool = False
+    content_hash: str | None = None
 
 
 def next_reference(town: Town, year: int) -> str:
@@ -78,11 +88,15 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
         category=data.category, summary=data.summary.strip(), village_id=data.village_id,
         address=data.address.strip(), status=Status.REGISTERED.value,
         accept_by=due.at, deadline_provisional=due.provisional,
+        details=data.details or {}, channel_due_at=data.channel_due_at, amount=data.amount,
+        people_involved=data.people_involved, violence=data.violence, content_hash=data.content_hash,
     )
     case.parties = [Party(name=p.name.strip(), role=p.role, phone=normalize_phone(p.phone) or None,
-                          id_number=p.id_number.strip().upper() or None, address=p.address.strip() or None)
+                          id_number=p.id_number.strip().upper() or None, address=p.address.strip() or None,
+                          vulnerable=p.vulnerable, has_petitioned=p.has_petitioned)
                     for p in data.parties]
     refresh_next_deadline(case)
+    refresh_risk(case, now)
     db.session.add(case)
     db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id if user else None, action="register",
                                  from_status=None, to_status=Status.REGISTERED.value,

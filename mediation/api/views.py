@@ -1,0 +1,4 @@
+"""Channel API endpoints (filled in by the channel-API work)."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")

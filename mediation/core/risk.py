@@ -1,0 +1,84 @@
+"""Escalation risk (激化风险 / 民转刑): transparent rules, each shown on the case when it fires."""
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .identity import N_
+
+ELDERLY_AGE = 70
+MINOR_AGE = 18
+MANY_PEOPLE = 5
+HIGH_AMOUNT = Decimal("50000")
+REPEAT_WINDOW_DAYS = 180
+
+
+@dataclass(frozen=True)
+class RiskFacts:
+    violence: bool = False  # violence, injury or threats reported
+    prior_police_call: bool = False  # a 110 call between the same parties before
+    repeat_dispute: bool = False  # the same parties within REPEAT_WINDOW_DAYS
+    people_involved: int = 0
+    vulnerable_party: bool = False  # elderly, minor or disabled
+    petitioned_before: bool = False
+    overdue_high_amount: bool = False
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    code: str
+    weight: int
+    label: str  # an English msgid, translated at the edge
+
+
+RULES: tuple[RiskRule, ...] = (
+    RiskRule("violence", 3, N_("Threats of violence or injury")),
+    RiskRule("prior_police_call", 2, N_("A 110 call between the same parties before")),
+    RiskRule("repeat_dispute", 1, N_("The same parties had a dispute within 180 days")),
+    RiskRule("many_people", 2, N_("Five or more people involved")),
+    RiskRule("vulnerable_party", 1, N_("Elderly, minor or disabled party")),
+    RiskRule("petitioned_before", 2, N_("A party has petitioned before")),
+    RiskRule("overdue_high_amount", 2, N_("Overdue, with a large amount at stake")),
+)
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+HIGH_SCORE = 3
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    level: str  # low, medium, high
+    reasons: tuple[str, ...]  # codes of the rules that fired, in RULES order
+
+
+def assess(facts: RiskFacts) -> RiskAssessment:
+    fired = {
+        "violence": facts.violence,
+        "prior_police_call": facts.prior_police_call,
+        "repeat_dispute": facts.repeat_dispute,
+        "many_people": facts.people_involved >= MANY_PEOPLE,
+        "vulnerable_party": facts.vulnerable_party,
+        "petitioned_before": facts.petitioned_before,
+        "overdue_high_amount": facts.overdue_high_amount,
+    }
+    reasons = tuple(rule.code for rule in RULES if fired[rule.code])
+    score = sum(RULES_BY_CODE[code].weight for code in reasons)
+    level = "high" if score >= HIGH_SCORE else "medium" if score else "low"
+    return RiskAssessment(level, reasons)
+
+
+def age_on(id_number: str | None, today: date) -> int | None:
+    """Age from the birth date inside a resident ID number, if it has one."""
+    if not id_number or len(id_number) != 18 or not id_number[6:14].isdigit():
+        return None
+    try:
+        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def is_vulnerable_by_age(id_number: str | None, today: date) -> bool:
+    age = age_on(id_number, today)
+    return age is not None and (age >= ELDERLY_AGE or age < MINOR_AGE)
+
+
+LEVEL_ORDER = {"low": 0, "medium": 1, "high": 2}
