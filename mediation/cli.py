@@ -44,6 +44,22 @@ def register(app: Flask) -> None:
         for office in db.session.scalars(select(Office).order_by(Office.id)):
             click.echo(f"{office.code}\t{office.kind}\t{office.name}")
 
+    @app.cli.group("routing-rules")
+    def routing_rules():
+        """Routing rules (三所联动)."""
+
+    @routing_rules.command("load-defaults")
+    def load_defaults():
+        """Load DESIGN.md's default rules into an empty rule list."""
+        from .cases.models import RoutingRule
+        from .cases.routing import load_default_rules
+
+        if db.session.scalar(select(func.count()).select_from(RoutingRule)):
+            raise click.ClickException("Rules already exist; defaults are only loaded into an empty list.")
+        created = load_default_rules()
+        db.session.commit()
+        click.echo(f"Loaded {created} rules.")
+
     @app.cli.command("seed-demo")
     @click.option("--cases", "case_count", default=200, show_default=True)
     def seed_demo(case_count):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from .admin.models import Office, Village
 from .auth.models import User
+from .cases.routing import load_default_rules, propose_for
 from .cases.services import perform
 from .core.demo_people import fake_id_number, fake_mobile, fake_name
 from .core.lifecycle import Action, Payload, Status
@@ -71,6 +72,7 @@ def load_demo(case_count: int = 200, seed: int = 2026) -> dict[str, tuple[str, s
         users[username] = user
         passwords[username] = (role.value, password)
     db.session.flush()
+    load_default_rules()
     _load_cases(rng, case_count, villages, offices, users)
     return passwords
 
@@ -96,7 +98,15 @@ def _load_cases(rng, count, villages, offices, users):
                              address=f"徐行镇{village.name}{rng.randint(1, 300)}号"),
                    PartyData(name=fake_name(rng), role=PartyRole.RESPONDENT.value,
                              phone=fake_mobile(rng) if rng.random() < 0.8 else "")]
+        violent = channel == Channel.POLICE_110 and rng.random() < 0.4
+        if rng.random() < 0.1:
+            parties[0].vulnerable = True
+        if rng.random() < 0.05:
+            parties[1].has_petitioned = True
         data = CaseData(channel=channel.value, received_at=t - timedelta(hours=rng.uniform(0, 6)),
+                        violence=violent, details=_details(channel, i, violent, rng),
+                        amount=Decimal(rng.choice([0, 2000, 8000, 30000, 60000, 120000])) if rng.random() < 0.5 else None,
+                        people_involved=rng.choice([5, 8, 12]) if rng.random() < 0.06 else None,
                         external_ref="" if channel == Channel.WALK_IN else f"{channel.value[:4].upper()}{i:06d}",
                         category=category, summary=SUMMARIES[category], village_id=village.id,
                         address=f"嘉定区徐行镇{village.name}{rng.randint(1, 300)}号", parties=parties)
@@ -104,6 +114,19 @@ def _load_cases(rng, count, villages, offices, users):
         _drive(case, target, t, rng, offices, users, town, open_targets, village)
         if case.status in (Status.REGISTERED.value, Status.ACCEPTED.value, Status.IN_MEDIATION.value):
             open_targets.append(case)
+
+
+def _details(channel, i, violent, rng) -> dict:
+    """What each channel sends beyond the common fields."""
+    if channel == Channel.HOTLINE_12345:
+        return {"work_order_type": rng.choice(["咨询", "求助", "投诉", "建议"])}
+    if channel == Channel.POLICE_110:
+        return {"incident_number": f"JJ{310114}{i:06d}", "violence": violent, "injury": violent and rng.random() < 0.5}
+    if channel == Channel.GRID_PATROL:
+        return {"grid_id": f"XH-G{rng.randint(1, 40):02d}"}
+    if channel == Channel.DISPUTE_PLATFORM:
+        return {"application_number": f"JF2026{i:08d}"}
+    return {}
 
 
 def _drive(case, target, t, rng, offices, users, town, open_targets, village):
@@ -126,15 +149,13 @@ def _drive(case, target, t, rng, offices, users, town, open_targets, village):
     act(Action.ACCEPT, sup)
     if target == Status.ACCEPTED:
         return
-    village_office = offices[f"vc_{village.code}"]
-    if village.code == "xiaomiao":
-        route = Payload(lead_office_id=village_office.id, mediator_id=users["vmediator"].id)
-    elif rng.random() < 0.3:
-        route = Payload(lead_office_id=offices["judicial_office"].id,
-                        co_office_ids=[offices["police_station"].id], mediator_id=med.id)
-    else:
-        route = Payload(lead_office_id=offices["judicial_office"].id,
-                        co_office_ids=[offices["law_firm"].id], mediator_id=med.id)
+    proposal = propose_for(case)
+    lead = proposal.lead_office_id if proposal else offices["judicial_office"].id
+    co = list(proposal.co_office_ids) if proposal else []
+    assignee = users["vmediator"] if lead == users["vmediator"].office_id else med
+    if assignee.office_id not in {lead, *co}:
+        co.append(assignee.office_id)
+    route = Payload(lead_office_id=lead, co_office_ids=co, mediator_id=assignee.id)
     act(Action.ROUTE, sup, route)
     mediator = db.session.get(User, route.mediator_id)
     for _ in range(rng.randint(0 if target == Status.IN_MEDIATION else 1, 3)):

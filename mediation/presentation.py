@@ -44,8 +44,16 @@ LABELS: dict[str, dict[str, str]] = {
         "extend": _l("Extend deadline"), "escalate": _l("Escalate to joint meeting"),
         "close": _l("Close"), "follow_up": _l("Return visit"), "reopen": _l("Reopen"),
         "archive": _l("Archive"), "merge": _l("Merge"), "absorbed": _l("Absorbed a merged case"),
+        "link": _l("Linked with another case"),
     },
     "risk": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
+    "duplicate": {"same_phone": _l("same phone"), "same_id_number": _l("same ID number"),
+                  "same_name_same_village": _l("same name in the same village"),
+                  "similar_address": _l("similar address"), "two_shared_parties": _l("two parties in common"),
+                  "same_category": _l("same category")},
+    "detail": {"work_order_type": _l("12345 work-order type"), "incident_number": _l("110 incident number"),
+               "violence": _l("Violence reported"), "injury": _l("Injury reported"), "grid_id": _l("Grid"),
+               "application_number": _l("Platform application number")},
 }
 
 STATUS_BADGE = {

@@ -18,7 +18,7 @@ def sketch(case: Case) -> CaseSketch:
                       address=case.address or "",
                       phones=frozenset(p.phone for p in case.parties if p.phone),
                       id_numbers=frozenset(p.id_number for p in case.parties if p.id_number),
-                      names=frozenset(p.name for p in case.parties))
+                      names=frozenset(p.name for p in case.parties), category=case.category)
 
 
 def find_duplicates(case: Case, limit: int = 5) -> list[tuple[Case, Match]]:

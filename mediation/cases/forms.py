@@ -26,6 +26,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ActionForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField(_l("Confirm"))
+    then: Action | None = None  # a second action carried out in the same step
 
     def payload(self) -> Payload:
         return Payload()
@@ -41,10 +42,6 @@ class ReasonForm(ActionForm):
         return Payload(reason=self.reason.data or "")
 
 
-class AcceptForm(ActionForm):
-    pass
-
-
 class ArchiveForm(ActionForm):
     pass
 
@@ -57,6 +54,18 @@ class RouteForm(ActionForm):
     def payload(self) -> Payload:
         return Payload(lead_office_id=self.lead_office.data, co_office_ids=list(self.co_offices.data or []),
                        mediator_id=self.mediator.data or None)
+
+
+class AcceptForm(RouteForm):
+    """Accept, and route in the same step unless the supervisor unticks it."""
+
+    route_now = BooleanField(_l("Route now to the offices below"), default=True)
+    lead_office = SelectField(_l("Lead office"), coerce=lambda v: int(v) if v else None,
+                              validators=[Optional()])
+
+    @property
+    def then(self) -> Action | None:
+        return Action.ROUTE if self.route_now.data and self.lead_office.data else None
 
 
 class TransferForm(ActionForm):

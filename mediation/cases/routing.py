@@ -11,16 +11,17 @@ from .models import Case, RoutingRule
 
 # DESIGN.md's defaults, by office code; loaded by `flask routing-rules load-defaults` and the demo.
 DEFAULT_RULES = [
-    dict(name="110 referral with violence, injury or threats", channels=["police_110"], requires_violence=True,
+    dict(name="110警情涉及暴力、伤害或威胁", channels=["police_110"], requires_violence=True,
          lead="police_station", co=["judicial_office"]),
-    dict(name="Five or more parties, or high escalation risk", combine="any", min_parties=5,
+    dict(name="当事人五人以上或高激化风险", combine="any", min_parties=5,
          min_risk_level="high", lead="judicial_office", co=["police_station"], flag_for_meeting=True),
-    dict(name="Contracts, labour, damages, business, or ¥50,000 and more", combine="any",
+    dict(name="合同、劳动争议、损害赔偿、生产经营或标的额五万元以上", combine="any",
          categories=["合同", "劳动争议", "损害赔偿", "生产经营"], min_amount=Decimal("50000"),
          lead="judicial_office", co=["law_firm"]),
-    dict(name="Family, neighbours, housing land, property management: the village committee",
-         categories=["婚姻家庭", "邻里", "房屋宅基地", "物业"], lead_is_village_committee=True),
-    dict(name="Anything else: the judicial office", lead="judicial_office"),
+    dict(name="婚姻家庭、邻里、房屋宅基地、物业：由所在村（居）调委会调解",
+         categories=["婚姻家庭", "邻里", "房屋宅基地", "物业"], lead_is_village_committee=True,
+         co=["judicial_office"]),  # the judicial office supervises
+    dict(name="其他纠纷：司法所", lead="judicial_office"),
 ]
 
 

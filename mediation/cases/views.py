@@ -11,7 +11,8 @@ from ..admin.models import Office, Village
 from ..auth import audit
 from ..auth.models import User
 from ..core.errors import DomainError, StaleVersion
-from ..core.lifecycle import TRANSITIONS, Action, available_actions
+from ..core.lifecycle import OPEN_STATUSES, TRANSITIONS, Action, Status, available_actions
+from ..core.risk import RULES_BY_CODE
 from ..core.vocab import Role
 from ..db import utcnow
 from ..extensions import db
@@ -20,6 +21,8 @@ from ..town import current_town
 from .access import actor_for, get_visible_case_or_404, may_register, sees_personal_data, visible_cases
 from .forms import ACTION_FORMS, QueueFilterForm, RouteForm, TransferForm
 from .models import Case, MediationSession, Party, TimelineEvent, case_co_offices
+from .duplicates import find_duplicates, link_cases, linked_cases
+from .routing import propose_for
 from .services import facts_for, perform
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -86,7 +89,34 @@ def detail(reference: str):
         audit.record("view_personal_data", current_user, "case", case.reference)
         db.session.commit()
     actions = available_actions(facts_for(case), actor_for(current_user, case))
-    return render_template("cases/detail.html", case=case, full=full, actions=actions, now=utcnow())
+    supervising = current_user.role_enum == Role.SUPERVISOR
+    absorbed_ids = [c.id for c in case.absorbed]
+    timeline = case.timeline if not absorbed_ids else db.session.scalars(
+        select(TimelineEvent).options(joinedload(TimelineEvent.actor), joinedload(TimelineEvent.case))
+        .where(TimelineEvent.case_id.in_([case.id, *absorbed_ids])).order_by(TimelineEvent.at, TimelineEvent.id)).all()
+    duplicates = find_duplicates(case) if supervising and case.status_enum in OPEN_STATUSES else []
+    return render_template("cases/detail.html", case=case, full=full, actions=actions, now=utcnow(),
+                           timeline=timeline, duplicates=duplicates, linked=linked_cases(case),
+                           supervising=supervising, risk_rules=RULES_BY_CODE,
+                           mergeable={Status.REGISTERED.value, Status.ACCEPTED.value})
+
+
+@bp.route("/<reference>/link", methods=["POST"])
+@login_required
+def link(reference: str):
+    """Cross-reference this case with another about the same dispute (both stay open)."""
+    if current_user.role_enum != Role.SUPERVISOR:
+        abort(403)
+    case = get_visible_case_or_404(current_user, reference)
+    other = get_visible_case_or_404(current_user, (request.form.get("other") or "").strip().upper())
+    try:
+        link_cases(case, other, current_user, utcnow())
+        db.session.commit()
+        flash(_("Linked with %(reference)s.", reference=other.reference), "success")
+    except DomainError as err:
+        db.session.rollback()
+        flash(_message(err), "warning")
+    return redirect(url_for(".detail", reference=case.reference), 303)
 
 
 def _load_case_parts(case: Case) -> None:
@@ -98,7 +128,7 @@ def _load_case_parts(case: Case) -> None:
             selectinload(Case.sessions).joinedload(MediationSession.logged_by),
             selectinload(Case.outcome), selectinload(Case.return_visits),
             joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator),
-            joinedload(Case.merged_into))
+            joinedload(Case.merged_into), selectinload(Case.absorbed), joinedload(Case.routing_rule))
     ).all()
 
 
@@ -106,8 +136,8 @@ def _offices():
     return db.session.scalars(select(Office).where(Office.active.is_(True)).order_by(Office.id)).all()
 
 
-def _prepare(form, case: Case) -> None:
-    """Fill choice lists that come from the database."""
+def _prepare(form, case: Case):
+    """Fill choice lists that come from the database; return the routing proposal, if any."""
     if isinstance(form, RouteForm):
         offices = _offices()
         form.lead_office.choices = [(o.id, o.name) for o in offices]
@@ -118,10 +148,16 @@ def _prepare(form, case: Case) -> None:
             .order_by(User.office_id, User.id)).all()
         form.mediator.choices = [(0, _("Not yet"))] + [(u.id, f"{u.display_name} ({u.office.name})")
                                                         for u in mediators]
-        if request.method == "GET" and case.lead_office_id:
+        proposal = propose_for(case)
+        if request.method == "GET" and proposal is not None:
+            form.lead_office.data = proposal.lead_office_id
+            form.co_offices.data = list(proposal.co_office_ids)
+        elif request.method == "GET" and case.lead_office_id:
             form.lead_office.data = case.lead_office_id
-    elif isinstance(form, TransferForm):
+        return proposal
+    if isinstance(form, TransferForm):
         form.lead_office.choices = [(o.id, o.name) for o in _offices() if o.id != case.lead_office_id]
+    return None
 
 
 def _message(err: DomainError) -> str:
@@ -141,7 +177,7 @@ def act(reference: str, action_name: str):
     if not actor.capacities & TRANSITIONS[action].capacities:
         abort(403)
     form = ACTION_FORMS[action]()
-    _prepare(form, case)
+    proposal = _prepare(form, case)
     if request.method == "GET":
         if action not in available_actions(facts_for(case), actor):
             flash(_("This action is not possible while the case is %(status)s.",
@@ -158,8 +194,11 @@ def act(reference: str, action_name: str):
                     raise DomainError("No case with that reference.", field="target")
                 payload.merge_target_id = target.id
             version = int(form.version.data) if (form.version.data or "").isdigit() else None
-            perform(case, action, current_user, payload, now=utcnow(), town=current_town(),
-                    expected_version=version, session_details=form.session_details(current_town().tz))
+            now, town = utcnow(), current_town()
+            perform(case, action, current_user, payload, now=now, town=town,
+                    expected_version=version, session_details=form.session_details(town.tz))
+            if form.then is not None:
+                perform(case, form.then, current_user, form.payload(), now=now, town=town)
             db.session.commit()
         except (StaleVersion, StaleDataError):
             db.session.rollback()
@@ -174,10 +213,11 @@ def act(reference: str, action_name: str):
                 field.errors = list(field.errors) + [_message(err)]
             else:
                 flash(_message(err), "danger")
-            _prepare(form, case)
-            return render_template("cases/action.html", case=case, form=form, action=action), 422
+            proposal = _prepare(form, case)
+            return render_template("cases/action.html", case=case, form=form, action=action,
+                                   proposal=proposal), 422
         flash(_("%(action)s: done.", action=label("action", action.value)), "success")
         return redirect(url_for(".detail", reference=case.reference), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("cases/action.html", case=case, form=form, action=action), status
+    return render_template("cases/action.html", case=case, form=form, action=action, proposal=proposal), status
 

@@ -16,6 +16,7 @@ class CaseSketch:
     phones: frozenset[str] = field(default_factory=frozenset)
     id_numbers: frozenset[str] = field(default_factory=frozenset)
     names: frozenset[str] = field(default_factory=frozenset)
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,39 @@ def address_similarity(a: str, b: str) -> float:
 
 
 def score(new: CaseSketch, other: CaseSketch) -> Match:
+    """Evidence that `other` is the same dispute as `new`, between 0 and 1.
+
+    A shared person (phone, ID number, or name in the same village) counts once, however it
+    shows: the same caller's phone and name are one piece of evidence, not two. What tells
+    a duplicate from the same person's next dispute is a second shared person, the place,
+    and the kind of dispute.
+    """
     if abs(new.received_at - other.received_at) > WINDOW:
         return Match(other.id, 0.0, ())
-    points, reasons = 0.0, []
+    reasons = []
     if new.phones & other.phones:
-        points += 0.6
         reasons.append("same_phone")
     if new.id_numbers & other.id_numbers:
-        points += 0.6
         reasons.append("same_id_number")
-    if new.names & other.names and new.village_id is not None and new.village_id == other.village_id:
-        points += 0.4
+    shared_names = new.names & other.names if new.village_id is not None and new.village_id == other.village_id \
+        else frozenset()
+    if shared_names:
         reasons.append("same_name_same_village")
+    points = 0.5 if {"same_phone", "same_id_number"} & set(reasons) else 0.4 if shared_names else 0.0
+    if len(shared_names) >= 2:
+        points += 0.3
+        reasons.append("two_shared_parties")
     if address_similarity(new.address, other.address) >= 0.6:
         points += 0.3
         reasons.append("similar_address")
-    return Match(other.id, min(points, 1.0), tuple(reasons))
+    if new.category and new.category == other.category:
+        points += 0.1
+        reasons.append("same_category")
+    elif new.category and other.category and len(shared_names) < 2:
+        points -= 0.2  # one shared person, another kind of dispute: likely their next dispute
+    if len(new.names) >= 2 and len(other.names) >= 2 and len(new.names & other.names) == 1:
+        points -= 0.2  # both name a counterpart, and it is someone else: another dispute
+    return Match(other.id, round(max(0.0, min(points, 1.0)), 2), tuple(reasons))
 
 
 def suggest(new: CaseSketch, candidates: list[CaseSketch]) -> list[Match]:

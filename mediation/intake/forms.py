@@ -1,8 +1,9 @@
 """Manual registration: a walk-in, a phone call, or a channel case typed in by hand."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField,
+                     StringField, SubmitField, TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..cases.forms import choices
 from ..core.identity import id_number_problem, is_valid_mobile
@@ -31,6 +32,8 @@ class PartyForm(Form):
     id_number = StringField(_l("ID number"), validators=[Optional(), valid_id_number],
                             render_kw={"autocomplete": "off"})
     address = StringField(_l("Address"), validators=[Length(max=255)])
+    vulnerable = BooleanField(_l("Elderly, minor or disabled"))
+    has_petitioned = BooleanField(_l("Has petitioned before"))
 
     def is_empty(self) -> bool:
         return not any((self.name.data or "").strip() or (f.data or "").strip()
@@ -51,6 +54,10 @@ class RegistrationForm(FlaskForm):
     village = SelectField(_l("Village or community"), coerce=lambda v: int(v) if v else None,
                           validators=[Optional()])
     address = StringField(_l("Address where it happened"), validators=[Length(max=255)])
+    amount = DecimalField(_l("Amount in dispute (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    people_involved = IntegerField(_l("People involved, if more than the parties listed"),
+                                   validators=[Optional(), NumberRange(min=1, max=100000)])
+    violence = BooleanField(_l("Violence, injury or threats reported"))
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=30)
     add_party = SubmitField(_l("Add another party"))
     submit = SubmitField(_l("Register"))

@@ -34,8 +34,10 @@ def register():
             channel=form.channel.data, external_ref=(form.external_ref.data or "").strip(),
             received_at=form.received_at.aware(town.tz), category=form.category.data,
             summary=form.summary.data, village_id=form.village.data, address=form.address.data or "",
+            amount=form.amount.data, people_involved=form.people_involved.data, violence=form.violence.data,
             parties=[PartyData(name=e.form.name.data, role=e.form.role.data, phone=e.form.phone.data or "",
-                               id_number=e.form.id_number.data or "", address=e.form.address.data or "")
+                               id_number=e.form.id_number.data or "", address=e.form.address.data or "",
+                               vulnerable=e.form.vulnerable.data, has_petitioned=e.form.has_petitioned.data)
                      for e in form.parties.entries if not e.form.is_empty()])
         try:
             case = register_case(data, current_user, now=utcnow(), town=town)

@@ -1,0 +1,40 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..cases.forms import MultiCheckboxField, choices
+from ..core.vocab import CATEGORIES, Channel
+from ..presentation import LABELS
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class RoutingRuleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=128)])
+    position = IntegerField(_l("Order (lower is tried first)"), validators=[InputRequired(), NumberRange(0, 100000)])
+    active = BooleanField(_l("Active"), default=True)
+    combine = SelectField(_l("Conditions"), choices=[("all", _l("All set conditions must hold")),
+                                                     ("any", _l("Any one set condition is enough"))])
+    channels = MultiCheckboxField(_l("Channels (none: any)"), choices=choices("channel", Channel))
+    categories = MultiCheckboxField(_l("Categories (none: any)"), choices=[(c, c) for c in CATEGORIES])
+    min_amount = DecimalField(_l("Amount at least (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    min_parties = IntegerField(_l("Parties at least"), validators=[Optional(), NumberRange(min=1, max=10000)])
+    requires_violence = BooleanField(_l("Violence, injury or threats reported"))
+    min_risk_level = SelectField(_l("Escalation risk at least"), coerce=lambda v: v or None,
+                                 choices=[("", _l("Any"))] + [(k, v) for k, v in LABELS["risk"].items()])
+    lead_office = SelectField(_l("Lead office"), coerce=_optional_int, validators=[Optional()])
+    lead_is_village_committee = BooleanField(_l("Lead: the committee of the village where it happened"))
+    co_offices = MultiCheckboxField(_l("Co-offices"), coerce=int)
+    flag_for_meeting = BooleanField(_l("Put on the next joint meeting's agenda"))
+    submit = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.lead_office.data and not self.lead_is_village_committee.data:
+            self.lead_office.errors = list(self.lead_office.errors) + [
+                _l("Choose a lead office, or the village committee.")]
+            ok = False
+        return ok
