@@ -28,9 +28,12 @@ db: setup
 demo: db
 	$(BIN)/flask seed-demo
 
+# The scheduler runs as its own process beside the web server (one per deployment), and stops with it.
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT) — sign in with a demo user printed above (first run only);"
 	@echo "add your own with: $(BIN)/flask create-user NAME --role supervisor --office judicial_office"
+	@$(BIN)/flask jobs scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup

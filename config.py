@@ -1,6 +1,7 @@
 """Configuration classes. `MEDIATION_CONFIG` picks one: development (default), testing, production."""
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,6 +43,14 @@ class Config:
     SESSION_ABSOLUTE_LIFETIME = 12 * 3600  # signed in at most this long, whatever the activity
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+
+    # Weekly joint meeting (联席会议) and the jobs before it.
+    MEETING_WEEKDAY = int(os.environ.get("MEETING_WEEKDAY", "3"))  # Monday is 0: Thursday
+    MEETING_TIME = time.fromisoformat(os.environ.get("MEETING_TIME", "09:00"))
+    MEETING_LEAD_HOURS = int(os.environ.get("MEETING_LEAD_HOURS", "24"))
+    MEETING_ATTENDEE_OFFICES = ("police_station", "judicial_office", "petition_office", "safety_office")
+    JOBS_SWEEP_SECONDS = int(os.environ.get("JOBS_SWEEP_SECONDS", "600"))
+    JOBS_DAILY_AT = time(8, 0)
 
     PAGE_SIZE = 25
     MAX_CONTENT_LENGTH = 1024 * 1024

@@ -42,7 +42,6 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model registered before migrations look)
-    from .town import build_town
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -53,7 +52,6 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
-    app.extensions["mediation.town"] = build_town(app.config)
 
 
 @event.listens_for(Engine, "connect")
@@ -75,9 +73,11 @@ def register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_bp
     from .intake.import_views import bp as imports_bp
     from .intake.views import bp as intake_bp
+    from .notifications.views import bp as notifications_bp
 
     csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
-    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, api_bp, api_admin_bp):
+    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, api_bp, api_admin_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -134,6 +134,8 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .api import cli as api_cli
     from .cli import register
+    from .jobs import cli as jobs_cli
 
     register(app)
     api_cli.register(app)
+    jobs_cli.register(app)

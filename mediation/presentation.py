@@ -6,7 +6,9 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from .core.identity import mask_address, mask_id_number, mask_phone
+from .core.deadlines import days_left, due_state
 from .db import utcnow
+from .town import current_town
 
 LABELS: dict[str, dict[str, str]] = {
     "status": {
@@ -44,9 +46,20 @@ LABELS: dict[str, dict[str, str]] = {
         "extend": _l("Extend deadline"), "escalate": _l("Escalate to joint meeting"),
         "close": _l("Close"), "follow_up": _l("Return visit"), "reopen": _l("Reopen"),
         "archive": _l("Archive"), "merge": _l("Merge"), "absorbed": _l("Absorbed a merged case"),
-        "link": _l("Linked with another case"),
+        "link": _l("Linked with another case"), "suspend": _l("Suspend"), "resume": _l("Resume"),
     },
     "risk": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
+    "notice": {"due_soon": _l("Due soon"), "overdue": _l("Overdue"), "on_agenda": _l("On the joint meeting's agenda"),
+               "agenda_ready": _l("The joint meeting's agenda is ready"),
+               "return_visit_due": _l("Return visit due"),
+               "confirmation_window": _l("Judicial confirmation window ends soon")},
+    "policy_stage": {"accept": _l("Accept or reject, from receipt"), "conclude": _l("Conclude, from acceptance"),
+                     "follow_up": _l("Return visit, from closing"),
+                     "confirmation": _l("Judicial confirmation window, from the agreement"),
+                     "channel_reply": _l("Answer the channel, from receipt")},
+    "stage": {"accept": _l("accept or reject"), "conclude": _l("conclude mediation"),
+              "follow_up": _l("return visit"), "reply": _l("answer the channel"),
+              "supervision": _l("supervision instruction"), "confirmation": _l("judicial confirmation")},
     "duplicate": {"same_phone": _l("same phone"), "same_id_number": _l("same ID number"),
                   "same_name_same_village": _l("same name in the same village"),
                   "similar_address": _l("similar address"), "two_shared_parties": _l("two parties in common"),
@@ -73,15 +86,19 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 
 def deadline_state(due: datetime | None, now: datetime | None = None) -> dict | None:
-    """How far off a deadline is, for a badge: overdue, due soon (2 days), or on track."""
+    """How far off a deadline is, for a badge: the same rule as the overdue sweep."""
     if due is None:
         return None
     now = now or utcnow()
-    hours = (due - now).total_seconds() / 3600
-    days = int(hours // 24) if hours >= 0 else -int((-hours) // 24) - 1
-    state = "overdue" if hours < 0 else "due_soon" if hours < 48 else "on_track"
-    return {"state": state, "days": days, "css": {"overdue": "danger", "due_soon": "warning",
-                                                    "on_track": "success"}[state]}
+    town = current_town()
+    state = due_state(due, now, town.calendar, town.tz) or "on_track"
+    calendar_days, working_days = days_left(due, now, town.calendar, town.tz)
+    return {"state": state, "days": calendar_days, "working_days": working_days,
+            "css": {"overdue": "danger", "due_soon": "warning", "on_track": "success"}[state]}
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def lang_url(lang: str) -> str:
@@ -93,7 +110,10 @@ def lang_url(lang: str) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        local_time=local_time, mask_phone=mask_phone, mask_id=mask_id_number, mask_address=mask_address)
-    app.jinja_env.globals.update(label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE,
+        local_time=local_time, parse_iso=parse_iso, mask_phone=mask_phone, mask_id=mask_id_number, mask_address=mask_address)
+    from .admin.views import missing_calendar_years
+    from .notifications.views import unread_count
+
+    app.jinja_env.globals.update(unread_count=unread_count, missing_calendar_years=missing_calendar_years, label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE,
                                  deadline_state=deadline_state, lang_url=lang_url,
                                  current_locale=lambda: "zh_CN" if get_locale().language == "zh" else "en")

@@ -18,6 +18,8 @@ from mediation.extensions import db as _db
 
 from .factories import CaseFactory
 
+# Rows the migrations load (DESIGN.md's defaults) stay between tests; tests that edit them restore them.
+REFERENCE_TABLES = {"deadline_policies"}
 TEST_PASSWORD = "correct horse battery"
 # A cheap hash: the suite signs in hundreds of times; production uses the slow default.
 TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1")
@@ -53,7 +55,7 @@ def db(app):
     yield _db
     _db.session.rollback()
     _db.session.remove()
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))

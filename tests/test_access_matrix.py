@@ -17,6 +17,7 @@ The users (tests/conftest.py `users`):
 Cases are registered by the supervisor, so their intake office is judicial_office. Before
 routing (registered, accepted) a case has no lead office, no co-office and no mediator; from
 routing on it is led by judicial_office with law_firm as co-office and "mediator" assigned.
+SUSPENDED below is such an in_mediation case that the supervisor then suspended.
 """
 from urllib.parse import urlparse
 
@@ -24,7 +25,10 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.cases.models import Case, TimelineEvent
-from mediation.core.lifecycle import Action, Status
+from mediation.cases.services import perform
+from mediation.core.lifecycle import Action, Payload, Status
+from mediation.db import utcnow
+from mediation.town import current_town
 
 from .factories import VALID_ID, VALID_PHONE
 
@@ -53,6 +57,9 @@ DETAIL_PAGE = {"admin": 200, "supervisor": 200, "mediator": 200, "other_mediator
 PERSONAL_DATA = {"admin": "masked", "supervisor": "full", "mediator": "full", "other_mediator": "masked",
                  "village_mediator": None, "liaison": None, "lawyer": "full", "viewer": "masked"}
 
+# An in_mediation case that has been suspended (the only state RESUME is available in).
+SUSPENDED = "suspended"
+
 # The state in which each action is available (where the matrix below is measured).
 STATE_FOR = {
     "accept": Status.REGISTERED,
@@ -63,6 +70,8 @@ STATE_FOR = {
     "transfer": Status.IN_MEDIATION,
     "extend": Status.IN_MEDIATION,
     "escalate": Status.IN_MEDIATION,
+    "suspend": Status.IN_MEDIATION,
+    "resume": SUSPENDED,
     "close": Status.IN_MEDIATION,
     "follow_up": Status.CLOSED,
     "reopen": Status.CLOSED,
@@ -82,6 +91,8 @@ ACTION_MATRIX = {
     "transfer":    (403, 200, 403, 403, 404, 404, 403, 403),
     "extend":      (403, 200, 403, 403, 404, 404, 403, 403),
     "escalate":    (403, 200, 200, 403, 404, 404, 403, 403),
+    "suspend":     (403, 200, 200, 403, 404, 404, 403, 403),
+    "resume":      (403, 200, 200, 403, 404, 404, 403, 403),
     "close":       (403, 200, 200, 403, 404, 404, 403, 403),
     "follow_up":   (403, 200, 200, 403, 404, 404, 403, 403),
     "reopen":      (403, 200, 200, 403, 404, 404, 403, 403),
@@ -92,7 +103,7 @@ ACTION_MATRIX = {
 TARGET = {
     "accept": Status.ACCEPTED, "reject": Status.REJECTED, "merge": Status.MERGED,
     "route": Status.IN_MEDIATION, "log_session": None, "transfer": None, "extend": None,
-    "escalate": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
+    "escalate": None, "suspend": None, "resume": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
     "reopen": Status.IN_MEDIATION, "archive": Status.ARCHIVED,
 }
 
@@ -107,6 +118,8 @@ WRONG_STATE = {
     "transfer": Status.CLOSED,
     "extend": Status.CLOSED,
     "escalate": Status.CLOSED,
+    "suspend": SUSPENDED,  # already suspended
+    "resume": Status.IN_MEDIATION,  # not suspended
     "close": Status.CLOSED,
     "follow_up": Status.IN_MEDIATION,
     "reopen": Status.IN_MEDIATION,
@@ -143,6 +156,18 @@ def expected_action_status(action: str, role: str) -> int:
 # Helpers
 # --------------------------------------------------------------------------------------------
 
+def build_case(make_case, users, db, state):
+    """A case in `state`: a Status, or SUSPENDED (in_mediation, then suspended by the supervisor)."""
+    if state != SUSPENDED:
+        return make_case(state)
+    case = make_case(Status.IN_MEDIATION)
+    perform(case, Action.SUSPEND, users["supervisor"], Payload(reason="双方外出务工"), now=utcnow(),
+            town=current_town())
+    db.session.commit()
+    assert case.suspended_at is not None
+    return case
+
+
 def path_of(response) -> str:
     return urlparse(response.headers["Location"]).path
 
@@ -160,7 +185,7 @@ def valid_form(action: str, case, town, users, make_case) -> dict:
     """A submission that would succeed for someone with the right capacity."""
     offices = town["offices"]
     data = {"version": str(case.version)}
-    if action in ("reject", "escalate", "reopen"):
+    if action in ("reject", "escalate", "suspend", "reopen"):
         data["reason"] = "测试理由"
     elif action == "merge":
         data["target"] = make_case(Status.ACCEPTED).reference
@@ -273,6 +298,26 @@ def test_case_detail(client, users, login, make_case, role):
                            if state == Status.IN_MEDIATION and expected_action_status(a, role) == 200}
 
 
+# The buttons on a suspended case: resume instead of suspend; everything else as before.
+SUSPENDED_BUTTONS = {
+    "supervisor": {"log_session", "transfer", "extend", "escalate", "resume", "close"},
+    "mediator": {"log_session", "escalate", "resume", "close"},
+    "lawyer": {"log_session"},
+    "admin": set(), "other_mediator": set(), "viewer": set(),
+}
+
+
+@pytest.mark.parametrize("role", sorted(SUSPENDED_BUTTONS))
+def test_suspended_case_detail_offers_resume(client, db, users, login, make_case, role):
+    case = build_case(make_case, users, db, SUSPENDED)
+    login(users[role])
+    response = client.get(f"/cases/{case.reference}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    offered = {a for a in ACTION_MATRIX if f'href="/cases/{case.reference}/{a}"' in html}
+    assert offered == SUSPENDED_BUTTONS[role]
+
+
 @pytest.mark.parametrize("role", ["supervisor", "village_mediator"])
 def test_unknown_reference_is_404(client, users, login, make_case, role):
     make_case(Status.IN_MEDIATION)
@@ -289,8 +334,8 @@ MATRIX_CASES = [(a.value, r) for a in Action for r in ROLES]
 
 
 @pytest.mark.parametrize("action,role", MATRIX_CASES)
-def test_action_get(client, users, login, make_case, action, role):
-    case = make_case(STATE_FOR[action])
+def test_action_get(client, db, users, login, make_case, action, role):
+    case = build_case(make_case, users, db, STATE_FOR[action])
     login(users[role])
     response = client.get(f"/cases/{case.reference}/{action}")
     assert response.status_code == expected_action_status(action, role)
@@ -298,7 +343,7 @@ def test_action_get(client, users, login, make_case, action, role):
 
 @pytest.mark.parametrize("action,role", MATRIX_CASES)
 def test_action_post(client, db, town, users, login, make_case, action, role):
-    case = make_case(STATE_FOR[action])
+    case = build_case(make_case, users, db, STATE_FOR[action])
     form = valid_form(action, case, town, users, make_case)
     status_before, version_before, events_before = case_state(db, case.id)
     login(users[role])
@@ -311,6 +356,9 @@ def test_action_post(client, db, town, users, login, make_case, action, role):
         assert path_of(response) == f"/cases/{case.reference}"
         assert status_after == (TARGET[action] or status_before)
         assert events_after == events_before + 1
+        if action in ("suspend", "resume"):
+            suspended_at = db.session.scalar(select(Case.suspended_at).where(Case.id == case.id))
+            assert (suspended_at is not None) == (action == "suspend")
     else:
         assert response.status_code == expected
         assert (status_after, version_after, events_after) == (status_before, version_before, events_before)
@@ -321,7 +369,7 @@ ALLOWED_CASES = [(a, r) for a, row in ACTION_MATRIX.items() for r, code in zip(R
 
 @pytest.mark.parametrize("action,role", ALLOWED_CASES)
 def test_action_in_wrong_state_redirects_with_warning(client, db, town, users, login, make_case, action, role):
-    case = make_case(WRONG_STATE[action])
+    case = build_case(make_case, users, db, WRONG_STATE[action])
     login(users[role])
     response = client.get(f"/cases/{case.reference}/{action}")
     assert response.status_code == 302

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..cases.forms import MultiCheckboxField, choices
@@ -38,3 +38,25 @@ class RoutingRuleForm(FlaskForm):
                 _l("Choose a lead office, or the village committee.")]
             ok = False
         return ok
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    is_workday = SelectField(_l("This day is"), choices=[("0", _l("a day off (holiday)")),
+                                                         ("1", _l("a working day (make-up day, 调休)"))])
+    note = StringField(_l("Note"), validators=[Length(max=64)])
+    submit = SubmitField(_l("Save"))
+
+
+class CalendarYearForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    submit_year = SubmitField(_l("Mark this year's schedule as entered"))
+
+
+class DeadlinePolicyForm(FlaskForm):
+    stage = SelectField(_l("Stage"), choices=[(k, v) for k, v in LABELS["policy_stage"].items()])
+    channel = SelectField(_l("Channel"), choices=[("", _l("Any"))] + choices("channel", Channel))
+    variant = StringField(_l("Variant (e.g. 12345 work-order type 咨询, or complex)"), validators=[Length(max=16)])
+    days = IntegerField(_l("Days"), validators=[InputRequired(), NumberRange(0, 366)])
+    unit = SelectField(_l("Counted in"), choices=[("working", _l("working days")), ("calendar", _l("calendar days"))])
+    submit = SubmitField(_l("Save"))

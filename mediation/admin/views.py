@@ -1,4 +1,4 @@
-"""Admin pages: routing rules (三所联动), tried in order."""
+"""Admin pages: routing rules (三所联动), working calendar, deadline policy, job runs."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,8 +10,11 @@ from ..cases.models import RoutingRule
 from ..cases.routing import load_default_rules
 from ..core.vocab import Role
 from ..extensions import db
-from .forms import RoutingRuleForm
-from .models import Office
+from ..db import utcnow
+from ..jobs.models import JobRun
+from ..town import current_town
+from .forms import CalendarOverrideForm, CalendarYearForm, DeadlinePolicyForm, RoutingRuleForm
+from .models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -81,3 +84,95 @@ def delete_routing_rule(rule_id: int):
     db.session.commit()
     flash(_("Rule deleted."), "success")
     return redirect(url_for(".routing_rules"))
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def calendar():
+    """Holidays and make-up workdays over the package's, and years whose schedule is entered."""
+    form, year_form = CalendarOverrideForm(), CalendarYearForm()
+    if form.submit.data and form.validate_on_submit():
+        row = db.session.get(CalendarOverride, form.day.data) or CalendarOverride(day=form.day.data)
+        row.is_workday, row.note = form.is_workday.data == "1", form.note.data or ""
+        db.session.add(row)
+        audit.record("calendar_override", current_user, "calendar", form.day.data.isoformat(),
+                     is_workday=row.is_workday)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for(".calendar"), 303)
+    if year_form.submit_year.data and year_form.validate_on_submit():
+        if db.session.get(CalendarYear, year_form.year.data) is None:
+            db.session.add(CalendarYear(year=year_form.year.data, entered_by_id=current_user.id))
+            audit.record("calendar_year", current_user, "calendar", year_form.year.data)
+            db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for(".calendar"), 303)
+    overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
+    entered = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+    return render_template("admin/calendar.html", form=form, year_form=year_form, overrides=overrides,
+                           entered=entered, missing=missing_calendar_years()), 422 if form.errors or year_form.errors else 200
+
+
+@bp.route("/calendar/<day>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_override(day: str):
+    from datetime import date
+    try:
+        row = db.session.get(CalendarOverride, date.fromisoformat(day))
+    except ValueError:
+        abort(404)
+    if row is None:
+        abort(404)
+    db.session.delete(row)
+    audit.record("calendar_override_deleted", current_user, "calendar", day)
+    db.session.commit()
+    return redirect(url_for(".calendar"), 303)
+
+
+def missing_calendar_years() -> list[int]:
+    """This year and next, where neither the package nor an admin knows the holidays."""
+    town = current_town()
+    this_year = utcnow().astimezone(town.tz).year
+    return [y for y in (this_year, this_year + 1)
+            if not town.calendar.package_knows_year(y) and y not in town.calendar.entered_years]
+
+
+@bp.route("/deadlines", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def deadlines():
+    form = DeadlinePolicyForm()
+    if form.validate_on_submit():
+        key = (form.stage.data, form.channel.data or "", (form.variant.data or "").strip())
+        row = db.session.scalar(select(DeadlinePolicy).where(
+            DeadlinePolicy.stage == key[0], DeadlinePolicy.channel == key[1], DeadlinePolicy.variant == key[2]))
+        if row is None:
+            row = DeadlinePolicy(stage=key[0], channel=key[1], variant=key[2])
+            db.session.add(row)
+        row.days, row.unit = form.days.data, form.unit.data
+        db.session.flush()
+        audit.record("deadline_policy", current_user, "deadline_policy", row.id, days=row.days, unit=row.unit)
+        db.session.commit()
+        flash(_("Saved. New deadlines follow it; a case's deadlines are recomputed at its next change."), "success")
+        return redirect(url_for(".deadlines"), 303)
+    rows = db.session.scalars(select(DeadlinePolicy).order_by(DeadlinePolicy.stage, DeadlinePolicy.channel,
+                                                              DeadlinePolicy.variant)).all()
+    return render_template("admin/deadlines.html", form=form, rows=rows), 422 if form.errors else 200
+
+
+@bp.route("/deadlines/<int:policy_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_policy(policy_id: int):
+    row = db.session.get(DeadlinePolicy, policy_id) or abort(404)
+    audit.record("deadline_policy_deleted", current_user, "deadline_policy", row.id)
+    db.session.delete(row)
+    db.session.commit()
+    return redirect(url_for(".deadlines"), 303)
+
+
+@bp.route("/jobs")
+@role_required(Role.ADMIN)
+def job_runs():
+    from ..jobs.registry import jobs
+    from flask import current_app
+    runs = db.session.scalars(select(JobRun).order_by(JobRun.fire_time.desc(), JobRun.id.desc()).limit(200)).all()
+    return render_template("admin/jobs.html", runs=runs, specs=jobs(current_app).values())

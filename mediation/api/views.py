@@ -1,4 +1,315 @@
-"""Channel API endpoints (filled in by the channel-API work)."""
-from flask import Blueprint
+"""The channel API (/api/v1): 12345, 110, grid and platform systems push and poll cases.
+
+JSON in and out, every answer described in `openapi.py`. A token sees only its own
+channel's cases: every query filters on the token's channel, so another channel's case is
+not found (404) rather than forbidden, which would confirm that it exists.
+
+Submissions are idempotent per (channel, external_id): the database's unique constraint
+decides races, and whoever loses one re-reads the winner's case and answers as for a repeat
+(200 when the content is the same, 409 when it differs).
+"""
+import logging
+import re
+from datetime import datetime, tzinfo
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
+
+from ..admin.models import Village
+from ..auth import audit
+from ..cases.models import Case
+from ..core.errors import DomainError
+from ..core.lifecycle import Status
+from ..core.town import Town
+from ..db import utcnow
+from ..extensions import db
+from ..intake.services import CaseData, PartyData, register_case
+from ..town import current_town
+from . import openapi, schemas
+from .auth import ApiClient, current_client, token_required
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# A registration that loses a race on something other than its own external_id (the first
+# reference number of a year, handed out to two different cases at once) tries again.
+REGISTER_ATTEMPTS = 3
+_REFERENCE = re.compile(r"[A-Za-z0-9-]{1,24}")
+# register_case's field names where they differ from the API's.
+_FIELD_PATHS = {"external_ref": "external_id", "village_id": "location.village", "address": "location.address",
+                "channel_due_at": "due_at", None: "body"}
+_CLOSED = {Status.CLOSED.value, Status.FOLLOWED_UP.value, Status.ARCHIVED.value}
+_OUTCOME_TEXT = {
+    "agreement_written": "settled by a written agreement",
+    "agreement_oral": "settled by an oral agreement",
+    "failed_referred": "no agreement; the parties were referred on",
+    "withdrawn": "the application was withdrawn",
+    "transferred_out": "transferred out of mediation",
+}
+_HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "No such endpoint; see /api/v1/openapi.json.",
+    405: "This method is not allowed here; see /api/v1/openapi.json.",
+    413: "The request body is larger than 1 MiB.",
+    500: "Something went wrong on our side; nothing was saved.",
+}
+
+
+def error(status: int, message: str, **extra):
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    return response
+
+
+def invalid(errors: dict[str, str]):
+    response = jsonify(errors=errors)
+    response.status_code = 422
+    return response
+
+
+# The app renders its error pages as HTML; inside the API every error is JSON. Handlers are
+# registered per code because Flask prefers the app's code-specific handlers to a
+# blueprint's catch-all HTTPException one.
+def _http_error(exc: HTTPException):
+    response = error(exc.code or 500, _HTTP_MESSAGES.get(exc.code, exc.description or exc.name))
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _server_error(exc):
+    db.session.rollback()
+    log.exception("unhandled error in the channel API")
+    return error(500, _HTTP_MESSAGES[500])
+
+
+for _code in (400, 403, 404, 405, 413, 415):
+    bp.register_error_handler(_code, _http_error)
+bp.register_error_handler(HTTPException, _http_error)
+bp.register_error_handler(500, _server_error)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
+
+
+@bp.post("/cases")
+@token_required
+def submit_case():
+    client = current_client()
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        return error(413, _HTTP_MESSAGES[413])
+    if not request.is_json:
+        return error(415, "Send the case as JSON, with Content-Type: application/json.")
+    raw = request.get_data(cache=False)
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        request.stream.read(1)  # a streamed (chunked) body cut at the limit: 413 if it went on
+    try:
+        body = schemas.loads(raw)
+    except ValueError:
+        return error(400, "The body is not valid JSON (UTF-8, no NaN or Infinity).")
+    if not isinstance(body, dict):
+        return error(400, "The body must be a JSON object.")
+    now, town = utcnow(), current_town()
+    try:
+        submission = schemas.parse_submission(body, client.channel, now)
+    except schemas.Invalid as exc:
+        return invalid(exc.errors)
+    return _register(client, submission, now, town)
+
+
+def _register(client: ApiClient, sub: schemas.Submission, now: datetime, town: Town):
+    tz = town.tz
+    for _attempt in range(REGISTER_ATTEMPTS):
+        existing = _by_external_id(client.channel, sub.external_id)
+        if existing is not None:
+            return _repeat(existing, sub, tz)
+        try:
+            case = register_case(_case_data(client, sub), None, now=now, town=town)
+            audit.record("api_register", None, "case", case.reference, channel=client.channel,
+                         token_id=client.token_id, external_id=sub.external_id)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            if err.field == "external_ref":  # registered since we looked: answer as a repeat
+                continue
+            path = _FIELD_PATHS.get(err.field, err.field)
+            return invalid({path: err.message % err.params})
+        except IntegrityError:
+            db.session.rollback()  # lost a race to a concurrent registration; look again
+            log.info("channel %s external_id %r: concurrent registration, re-reading",
+                     client.channel, sub.external_id)
+            continue
+        log.info("channel %s registered %s (external_id %r)", client.channel, case.reference, sub.external_id)
+        payload = case_json(case, tz)
+        response = jsonify(payload)
+        response.status_code = 201
+        response.headers["Location"] = payload["url"]
+        return response
+    log.warning("channel %s external_id %r: gave up after %d attempts", client.channel, sub.external_id,
+                REGISTER_ATTEMPTS)
+    response = error(503, "Too many registrations at the same moment; try again.")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def _by_external_id(channel: str, external_id: str) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.channel == channel, Case.external_ref == external_id))
+
+
+def _repeat(case: Case, sub: schemas.Submission, tz: tzinfo):
+    if case.content_hash == sub.content_hash:
+        return jsonify(case_json(case, tz))
+    return error(409, f"external_id {sub.external_id!r} is already registered as {case.reference} "
+                      "with different content.", reference=case.reference)
+
+
+def _case_data(client: ApiClient, sub: schemas.Submission) -> CaseData:
+    return CaseData(
+        channel=client.channel, external_ref=sub.external_id, received_at=sub.received_at,
+        category=sub.category, summary=sub.summary, village_id=_village_id(sub.village), address=sub.address,
+        parties=[PartyData(name=p.name, role=p.role, phone=p.phone, id_number=p.id_number, address=p.address,
+                           vulnerable=p.vulnerable, has_petitioned=p.has_petitioned) for p in sub.parties],
+        details=sub.details, channel_due_at=sub.due_at, amount=sub.amount, people_involved=sub.people_involved,
+        violence=sub.violence, content_hash=sub.content_hash)
+
+
+def _village_id(name_or_code: str | None) -> int | None:
+    """The village the channel named, by name or code; an unknown one is simply not set."""
+    if not name_or_code:
+        return None
+    return db.session.scalar(select(Village.id).where(
+        or_(Village.name == name_or_code, Village.code == name_or_code)).order_by(Village.id).limit(1))
+
+
+@bp.get("/cases/<reference>")
+@token_required
+def get_case(reference):
+    client = current_client()
+    case = None
+    if _REFERENCE.fullmatch(reference):
+        case = db.session.scalar(select(Case).where(Case.reference == reference, Case.channel == client.channel))
+    if case is None:
+        return error(404, "No case with this reference among this channel's cases.")
+    return jsonify(case_json(case, current_town().tz))
+
+
+@bp.get("/cases")
+@token_required
+def list_cases():
+    client = current_client()
+    try:
+        query = schemas.parse_list_query(request.args)
+    except schemas.Invalid as exc:
+        return invalid(exc.errors)
+    conditions = [Case.channel == client.channel]
+    if query.updated_since is not None:
+        conditions.append(Case.updated_at >= query.updated_since)
+    total = db.session.scalar(select(func.count()).select_from(Case).where(*conditions))
+    cases = db.session.scalars(
+        select(Case).where(*conditions)
+        .options(selectinload(Case.merged_into), selectinload(Case.outcome), selectinload(Case.lead_office))
+        .order_by(Case.updated_at, Case.id)
+        .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    next_url = None
+    if query.page * query.per_page < total:
+        args = {"updated_since": query.updated_since_text} if query.updated_since is not None else {}
+        next_url = url_for("api.list_cases", page=query.page + 1, per_page=query.per_page, _external=True, **args)
+    tz = current_town().tz
+    return jsonify(items=[case_json(c, tz) for c in cases], page=query.page, per_page=query.per_page,
+                   total=total, next=next_url)
+
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/", defaults={"path": ""}, methods=_ALL_METHODS)
+@bp.route("/<path:path>", methods=_ALL_METHODS)
+def unknown(path):
+    """Anything else under /api/v1 answers in JSON too: 405 on a known path, else 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST"):
+        try:
+            endpoint, _args = adapter.match(method=method)
+        except HTTPException:
+            continue
+        if endpoint != "api.unknown":
+            allowed.append(method)
+    if allowed:
+        response = error(405, _HTTP_MESSAGES[405])
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    return error(404, _HTTP_MESSAGES[404])
+
+
+# ---------------------------------------------------------------------------------------------
+# What a channel sees of a case
+
+
+def case_json(case: Case, tz: tzinfo) -> dict:
+    return {
+        "reference": case.reference,
+        "external_id": case.external_ref,
+        "channel": case.channel,
+        "status": case.status,
+        "status_note": status_note(case, tz),
+        "received_at": _iso(case.received_at, tz),
+        "updated_at": _iso(case.updated_at, tz),
+        "deadlines": {"accept_by": _iso(case.accept_by, tz), "conclude_by": _iso(case.conclude_by, tz)},
+        "merged_into": case.merged_into.reference if case.merged_into_id else None,
+        "outcome": _outcome(case, tz),
+        "url": url_for("api.get_case", reference=case.reference, _external=True),
+    }
+
+
+def status_note(case: Case, tz: tzinfo) -> str:
+    """One line a 12345 operator can read to the caller."""
+    status = case.status
+    if status == Status.REGISTERED.value:
+        return f"Registered; to be accepted or rejected by {_day(case.accept_by, tz)}."
+    if status == Status.ACCEPTED.value:
+        return f"Accepted; mediation is being arranged, to conclude by {_day(case.conclude_by, tz)}."
+    if status == Status.REJECTED.value:
+        return f"Rejected: {case.reject_reason}"
+    if status == Status.IN_MEDIATION.value:
+        office = f" with {case.lead_office.name}" if case.lead_office is not None else ""
+        return f"In mediation{office}; to conclude by {_day(case.conclude_by, tz)}."
+    if status == Status.MERGED.value:
+        return f"Merged into {case.merged_into.reference}, which handles the same dispute."
+    if status in _CLOSED and case.outcome is not None:
+        note = f"Closed: {_OUTCOME_TEXT.get(case.outcome.outcome, case.outcome.outcome)}"
+        if case.outcome.referred_to:
+            note += f" ({case.outcome.referred_to})"
+        if status == Status.FOLLOWED_UP.value:
+            note += "; return visit made"
+        elif status == Status.ARCHIVED.value:
+            note += "; archived"
+        return note + "."
+    return f"{status.replace('_', ' ').capitalize()}."
+
+
+def _outcome(case: Case, tz: tzinfo) -> dict | None:
+    outcome = case.outcome
+    if case.status not in _CLOSED or outcome is None:
+        return None
+    summary = outcome.agreement_text
+    if summary and len(summary) > 200:
+        summary = summary[:199] + "…"
+    return {"code": outcome.outcome, "amount": float(outcome.amount) if outcome.amount is not None else None,
+            "closed_at": _iso(outcome.closed_at, tz), "agreement_summary": summary,
+            "referred_to": outcome.referred_to}
+
+
+def _iso(value: datetime | None, tz: tzinfo) -> str | None:
+    return value.astimezone(tz).isoformat(timespec="seconds") if value is not None else None
+
+
+def _day(value: datetime | None, tz: tzinfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "a date still to be set"

@@ -42,8 +42,8 @@ class ReasonForm(ActionForm):
         return Payload(reason=self.reason.data or "")
 
 
-class ArchiveForm(ActionForm):
-    pass
+class ConfirmForm(ActionForm):
+    """An action that needs nothing but a confirmation."""
 
 
 class RouteForm(ActionForm):
@@ -137,8 +137,9 @@ class MergeForm(ActionForm):
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.ACCEPT: AcceptForm, Action.REJECT: ReasonForm, Action.ROUTE: RouteForm,
     Action.LOG_SESSION: LogSessionForm, Action.TRANSFER: TransferForm, Action.EXTEND: ExtendForm,
-    Action.ESCALATE: ReasonForm, Action.CLOSE: CloseForm, Action.FOLLOW_UP: FollowUpForm,
-    Action.REOPEN: ReasonForm, Action.ARCHIVE: ArchiveForm, Action.MERGE: MergeForm,
+    Action.ESCALATE: ReasonForm, Action.SUSPEND: ReasonForm, Action.RESUME: ConfirmForm,
+    Action.CLOSE: CloseForm, Action.FOLLOW_UP: FollowUpForm,
+    Action.REOPEN: ReasonForm, Action.ARCHIVE: ConfirmForm, Action.MERGE: MergeForm,
 }
 
 

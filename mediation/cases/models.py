@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer,
                         Numeric, String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,9 +61,18 @@ class Case(db.Model):
     conclude_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # answer the channel (12345) by
+    supervision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 督办 instruction's due date
     next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_stage: Mapped[str | None] = mapped_column(String(16))
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    mediation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # accepted, or reopened
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # Set by the overdue sweep: due_soon, overdue, or NULL; a change of it notifies once.
+    due_state: Mapped[str | None] = mapped_column(String(8), index=True)
+    due_state_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # What the channel sent beyond the common fields, kept verbatim (12345 work-order type,
     # 110 incident number, grid id, platform application number …).

@@ -5,7 +5,7 @@ recomputes deadlines and writes the timeline event, then flushes. The caller (a 
 CLI command, a job) commits once.
 """
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def facts_for(case: Case) -> CaseFacts:
     return CaseFacts(status=case.status_enum, sessions_logged=len(case.sessions),
                      extended=case.extension_days > 0, lead_office_id=case.lead_office_id,
-                     case_id=case.id)
+                     case_id=case.id, suspended=case.suspended_at is not None)
 
 
 def perform(case: Case, action: Action, user: User, payload: Payload, *, now: datetime, town: Town,
@@ -44,7 +44,7 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
         details = _APPLY[action](case, user, payload, now, town, session_details or {})
         case.status = to_status.value
         case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
-        refresh_next_deadline(case)
+        refresh_deadlines(case, town)
     refresh_risk(case, now)
     event = TimelineEvent(case=case, at=now, actor_id=user.id, action=action.value,
                           from_status=from_status.value, to_status=to_status.value, details=details)
@@ -54,9 +54,21 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
     return event
 
 
-def refresh_next_deadline(case: Case) -> None:
-    case.next_deadline = deadlines.next_deadline(case.status_enum, case.accept_by, case.conclude_by,
-                                                 case.follow_up_by)
+def refresh_deadlines(case: Case, town: Town) -> None:
+    """Recompute every deadline of the case from its facts and the town's policy and calendar."""
+    details = case.details or {}
+    clock = deadlines.Clock(
+        status=case.status_enum, channel=case.channel, received_at=case.received_at,
+        mediation_started_at=case.mediation_started_at, closed_at=case.closed_at,
+        written_agreement=case.outcome is not None and case.outcome.outcome == Outcome.AGREEMENT_WRITTEN,
+        extension_days=case.extension_days, suspended_at=case.suspended_at,
+        suspended_seconds=case.suspended_seconds or 0.0, channel_due_at=case.channel_due_at,
+        channel_variant="complex" if details.get("complex") else details.get("work_order_type"),
+        supervision_due_at=case.supervision_due_at)
+    due = deadlines.compute(clock, town.policy, town.calendar, town.tz)
+    case.accept_by, case.conclude_by, case.follow_up_by = due.accept_by, due.conclude_by, due.follow_up_by
+    case.confirmation_by, case.reply_by = due.confirmation_by, due.reply_by
+    case.next_deadline, case.next_stage, case.deadline_provisional = due.next_deadline, due.next_stage, due.provisional
 
 
 def _complete_payload(p: Payload) -> None:
@@ -72,8 +84,7 @@ def _complete_payload(p: Payload) -> None:
 
 
 def _accept(case, user, p, now, town, extra):
-    case.accepted_at = now
-    case.conclude_by = deadlines.conclude_by(now, case.extension_days, town.tz).at
+    case.accepted_at = case.mediation_started_at = now
     return {}
 
 
@@ -121,7 +132,6 @@ def _transfer(case, user, p, now, town, extra):
 
 def _extend(case, user, p, now, town, extra):
     case.extension_days = p.extension_days
-    case.conclude_by = case.conclude_by + timedelta(days=p.extension_days)
     return {"days": p.extension_days, "reason": p.reason.strip(), "parties_consent": True}
 
 
@@ -130,15 +140,26 @@ def _escalate(case, user, p, now, town, extra):
     return {"reason": p.reason.strip()}
 
 
+def _suspend(case, user, p, now, town, extra):
+    case.suspended_at = now
+    return {"reason": p.reason.strip()}
+
+
+def _resume(case, user, p, now, town, extra):
+    paused = (now - case.suspended_at).total_seconds()
+    case.suspended_seconds = (case.suspended_seconds or 0.0) + paused
+    case.suspended_at = None
+    return {"suspended_days": round(paused / 86400, 1)}
+
+
 def _close(case, user, p, now, town, extra):
-    written = p.outcome == Outcome.AGREEMENT_WRITTEN
+    if case.suspended_at is not None:
+        _resume(case, user, p, now, town, extra)
     case.outcome = CaseOutcome(outcome=p.outcome.value, closed_at=now, closed_by_id=user.id,
                                agreement_text=p.agreement_text.strip() or None,
                                amount=p.amount, performance_terms=p.performance_terms.strip() or None,
                                referred_to=p.referred_to.strip() or None)
     case.closed_at = now
-    case.follow_up_by = deadlines.follow_up_by(now, town.tz).at
-    case.confirmation_by = deadlines.confirmation_by(now, town.tz).at if written else None
     return {"outcome": p.outcome.value, "amount": str(p.amount) if p.amount is not None else None}
 
 
@@ -156,9 +177,9 @@ def _reopen(case, user, p, now, town, extra):
         details["previous_outcome"] = previous.outcome
         case.outcome = None
     case.closed_at = None
-    case.follow_up_by = None
-    case.confirmation_by = None
-    case.conclude_by = deadlines.conclude_by(now, 0, town.tz).at
+    case.mediation_started_at = now  # a fresh month to conclude
+    case.extension_days = 0
+    case.suspended_seconds = 0.0
     return details
 
 
@@ -185,7 +206,7 @@ def _merge(case, user, p, now, town, extra):
 _APPLY = {
     Action.ACCEPT: _accept, Action.REJECT: _reject, Action.ROUTE: _route,
     Action.LOG_SESSION: _log_session, Action.TRANSFER: _transfer, Action.EXTEND: _extend,
-    Action.ESCALATE: _escalate, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
+    Action.ESCALATE: _escalate, Action.SUSPEND: _suspend, Action.RESUME: _resume, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
     Action.REOPEN: _reopen, Action.ARCHIVE: _archive, Action.MERGE: _merge,
 }
 

@@ -1,14 +1,60 @@
-"""Deadline rules (DESIGN.md's table). Times are timezone-aware; `tz` is the town's zone."""
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+"""Deadline rules (DESIGN.md's table) as data, and the computation of a case's deadlines.
+
+A `Policy` maps (stage, channel, variant) to a period in working or calendar days; the
+most specific entry wins. `compute` turns a case's clock facts into every deadline it has
+and the one it is working towards now. Times are timezone-aware; `tz` is the town's zone.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 
 from .lifecycle import Status
 from .workdays import WorkCalendar
 
-ACCEPT_WORKING_DAYS = 1
-CONCLUDE_DAYS = 30
-FOLLOW_UP_DAYS = 15
-CONFIRMATION_DAYS = 30  # 人民调解法 art. 33
+DUE_SOON_WORKING_DAYS = 2
+
+
+class Stage(StrEnum):
+    ACCEPT = "accept"  # accept or reject, from received_at
+    CONCLUDE = "conclude"  # conclude mediation, from acceptance
+    FOLLOW_UP = "follow_up"  # return visit, from closing
+    CONFIRMATION = "confirmation"  # judicial-confirmation window, from the agreement (art. 33)
+    CHANNEL_REPLY = "channel_reply"  # answer the channel (12345 work orders), from received_at
+
+
+class Unit(StrEnum):
+    WORKING = "working"
+    CALENDAR = "calendar"
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    unit: Unit
+
+
+PolicyKey = tuple[Stage, str | None, str | None]  # stage, channel, variant (e.g. 12345 work-order type)
+
+DEFAULT_PERIODS: dict[PolicyKey, Period] = {
+    (Stage.ACCEPT, None, None): Period(1, Unit.WORKING),
+    (Stage.CONCLUDE, None, None): Period(30, Unit.CALENDAR),
+    (Stage.FOLLOW_UP, None, None): Period(15, Unit.CALENDAR),
+    (Stage.CONFIRMATION, None, None): Period(30, Unit.CALENDAR),
+    (Stage.CHANNEL_REPLY, "hotline_12345", None): Period(5, Unit.WORKING),
+    (Stage.CHANNEL_REPLY, "hotline_12345", "咨询"): Period(1, Unit.WORKING),
+    (Stage.CHANNEL_REPLY, "hotline_12345", "complex"): Period(15, Unit.WORKING),
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    periods: dict[PolicyKey, Period] = field(default_factory=lambda: dict(DEFAULT_PERIODS))
+
+    def period(self, stage: Stage, channel: str | None = None, variant: str | None = None) -> Period | None:
+        for key in ((stage, channel, variant), (stage, channel, None), (stage, None, None)):
+            if key in self.periods:
+                return self.periods[key]
+        return None
 
 
 @dataclass(frozen=True)
@@ -17,35 +63,124 @@ class Due:
     provisional: bool = False  # the holiday schedule for some day in between is not known yet
 
 
-def end_of_day(day, tz: tzinfo) -> datetime:
+def end_of_day(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
 
 
-def accept_by(received_at: datetime, calendar: WorkCalendar, tz: tzinfo) -> Due:
-    """By the end of the first working day after the channel received the case."""
-    day, certain = calendar.add_working_days(received_at.astimezone(tz).date(), ACCEPT_WORKING_DAYS)
-    return Due(end_of_day(day, tz), provisional=not certain)
+def due_after(start: datetime, period: Period, calendar: WorkCalendar, tz: tzinfo) -> Due:
+    """The end of the day `period` after `start`: working days skip weekends, holidays and count 调休."""
+    day = start.astimezone(tz).date()
+    if period.unit == Unit.WORKING:
+        due_day, certain = calendar.add_working_days(day, period.days)
+        return Due(end_of_day(due_day, tz), provisional=not certain)
+    return Due(end_of_day(day + timedelta(days=period.days), tz))
 
 
-def conclude_by(accepted_at: datetime, extension_days: int, tz: tzinfo) -> Due:
-    day = accepted_at.astimezone(tz).date() + timedelta(days=CONCLUDE_DAYS + extension_days)
-    return Due(end_of_day(day, tz))
+@dataclass(frozen=True)
+class Clock:
+    """A case's facts that deadlines depend on."""
+
+    status: Status
+    channel: str
+    received_at: datetime
+    mediation_started_at: datetime | None = None  # accepted, or reopened
+    closed_at: datetime | None = None
+    written_agreement: bool = False
+    extension_days: int = 0
+    suspended_at: datetime | None = None  # suspended now, since then
+    suspended_seconds: float = 0.0  # earlier suspensions, in total
+    channel_due_at: datetime | None = None  # the channel's own deadline, when it sent one
+    channel_variant: str | None = None  # e.g. 12345 work-order type 咨询
+    supervision_due_at: datetime | None = None
 
 
-def follow_up_by(closed_at: datetime, tz: tzinfo) -> Due:
-    return Due(end_of_day(closed_at.astimezone(tz).date() + timedelta(days=FOLLOW_UP_DAYS), tz))
+@dataclass(frozen=True)
+class Deadlines:
+    accept_by: datetime | None = None
+    conclude_by: datetime | None = None
+    follow_up_by: datetime | None = None
+    confirmation_by: datetime | None = None
+    reply_by: datetime | None = None
+    next_deadline: datetime | None = None
+    next_stage: str | None = None
+    provisional: bool = False
 
 
-def confirmation_by(agreed_at: datetime, tz: tzinfo) -> Due:
-    return Due(end_of_day(agreed_at.astimezone(tz).date() + timedelta(days=CONFIRMATION_DAYS), tz))
+OPEN = (Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION)
 
 
-def next_deadline(status: Status, accept: datetime | None, conclude: datetime | None,
-                  follow_up: datetime | None) -> datetime | None:
-    """The one deadline the case is working towards now; the queue sorts by it."""
-    return {
-        Status.REGISTERED: accept,
-        Status.ACCEPTED: conclude,
-        Status.IN_MEDIATION: conclude,
-        Status.CLOSED: follow_up,
-    }.get(status)
+def compute(clock: Clock, policy: Policy, calendar: WorkCalendar, tz: tzinfo) -> Deadlines:
+    dues: dict[str, Due] = {}
+    accept = policy.period(Stage.ACCEPT, clock.channel)
+    if accept:
+        dues["accept"] = due_after(clock.received_at, accept, calendar, tz)
+    reply = policy.period(Stage.CHANNEL_REPLY, clock.channel, clock.channel_variant)
+    if clock.channel_due_at is not None:
+        dues["reply"] = Due(clock.channel_due_at)
+    elif reply is not None:
+        dues["reply"] = due_after(clock.received_at, reply, calendar, tz)
+    conclude = policy.period(Stage.CONCLUDE, clock.channel)
+    if clock.mediation_started_at is not None and conclude:
+        base = due_after(clock.mediation_started_at, conclude, calendar, tz)
+        # Time spent suspended does not count: the deadline moves by it.
+        paused = timedelta(seconds=clock.suspended_seconds, days=clock.extension_days)
+        dues["conclude"] = Due(base.at + paused, base.provisional)
+    if clock.closed_at is not None:
+        follow_up = policy.period(Stage.FOLLOW_UP, clock.channel)
+        if follow_up:
+            dues["follow_up"] = due_after(clock.closed_at, follow_up, calendar, tz)
+        confirmation = policy.period(Stage.CONFIRMATION, clock.channel)
+        if clock.written_agreement and confirmation:
+            dues["confirmation"] = due_after(clock.closed_at, confirmation, calendar, tz)
+    if clock.supervision_due_at is not None:
+        dues["supervision"] = Due(clock.supervision_due_at)
+
+    running = _running_stages(clock)
+    candidates = [(dues[s].at, s) for s in running if s in dues]
+    next_at, next_stage = min(candidates) if candidates else (None, None)
+    return Deadlines(
+        accept_by=_at(dues, "accept"), conclude_by=_at(dues, "conclude"), follow_up_by=_at(dues, "follow_up"),
+        confirmation_by=_at(dues, "confirmation"), reply_by=_at(dues, "reply"),
+        next_deadline=next_at, next_stage=next_stage,
+        provisional=bool(next_stage and dues[next_stage].provisional))
+
+
+def _running_stages(clock: Clock) -> tuple[str, ...]:
+    """The deadlines the case is working towards in its status; none while suspended."""
+    if clock.suspended_at is not None:
+        return ()
+    if clock.status == Status.REGISTERED:
+        return ("accept", "reply", "supervision")
+    if clock.status in (Status.ACCEPTED, Status.IN_MEDIATION):
+        return ("conclude", "reply", "supervision")
+    if clock.status == Status.CLOSED:
+        return ("follow_up", "supervision")
+    return ()
+
+
+def _at(dues: dict[str, Due], stage: str) -> datetime | None:
+    return dues[stage].at if stage in dues else None
+
+
+def due_state(next_deadline: datetime | None, now: datetime, calendar: WorkCalendar, tz: tzinfo) -> str | None:
+    """overdue past the deadline; due_soon within 2 working days of it (DESIGN.md); else None."""
+    if next_deadline is None:
+        return None
+    if next_deadline < now:
+        return "overdue"
+    return "due_soon" if next_deadline <= due_soon_cutoff(now, calendar, tz) else None
+
+
+def due_soon_cutoff(now: datetime, calendar: WorkCalendar, tz: tzinfo) -> datetime:
+    """Deadlines up to the end of the 2nd working day from today are due soon."""
+    day, _certain = calendar.add_working_days(now.astimezone(tz).date(), DUE_SOON_WORKING_DAYS)
+    return end_of_day(day, tz)
+
+
+def days_left(deadline: datetime, now: datetime, calendar: WorkCalendar, tz: tzinfo) -> tuple[int, int]:
+    """Calendar days and working days from today to the deadline's day (negative when late)."""
+    today, due_day = now.astimezone(tz).date(), deadline.astimezone(tz).date()
+    calendar_days = (due_day - today).days
+    lo, hi = sorted((today, due_day))
+    working = sum(1 for n in range(1, (hi - lo).days + 1) if calendar.is_workday(lo + timedelta(days=n)))
+    return calendar_days, working if due_day >= today else -working

@@ -35,6 +35,8 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     EXTEND = "extend"
     ESCALATE = "escalate"
+    SUSPEND = "suspend"  # both parties unavailable, awaiting a court: the clock stops
+    RESUME = "resume"
     CLOSE = "close"
     FOLLOW_UP = "follow_up"
     REOPEN = "reopen"
@@ -68,6 +70,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.TRANSFER: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.EXTEND: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.ESCALATE: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
+    Action.SUSPEND: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
+    Action.RESUME: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
     Action.CLOSE: Transition(frozenset({Status.IN_MEDIATION}), Status.CLOSED, frozenset({_S, _M})),
     Action.FOLLOW_UP: Transition(frozenset({Status.CLOSED}), Status.FOLLOWED_UP, frozenset({_S, _M})),
     Action.REOPEN: Transition(frozenset({Status.CLOSED, Status.FOLLOWED_UP}), Status.IN_MEDIATION, frozenset({_S, _M})),
@@ -106,6 +110,7 @@ class CaseFacts:
     extended: bool = False
     lead_office_id: int | None = None
     case_id: int | None = None
+    suspended: bool = False
 
 
 @dataclass
@@ -136,6 +141,8 @@ def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
         action for action, rule in TRANSITIONS.items()
         if facts.status in rule.sources and caps & rule.capacities
         and not (action == Action.EXTEND and facts.extended)
+        and not (action == Action.SUSPEND and facts.suspended)
+        and not (action == Action.RESUME and not facts.suspended)
     ]
 
 
@@ -190,6 +197,17 @@ def _guard_extend(facts, p):
     _need(p.reason, "reason", "Give the reason for the extension.")
 
 
+def _guard_suspend(facts, p):
+    if facts.suspended:
+        raise TransitionRefused("The case is already suspended.")
+    _need(p.reason, "reason", "Say why the case is suspended.")
+
+
+def _guard_resume(facts, p):
+    if not facts.suspended:
+        raise TransitionRefused("The case is not suspended.")
+
+
 def _guard_escalate(facts, p):
     _need(p.reason, "reason", "Say why the case goes to the joint meeting.")
 
@@ -237,6 +255,8 @@ _GUARDS = {
     Action.TRANSFER: _guard_transfer,
     Action.EXTEND: _guard_extend,
     Action.ESCALATE: _guard_escalate,
+    Action.SUSPEND: _guard_suspend,
+    Action.RESUME: _guard_resume,
     Action.CLOSE: _guard_close,
     Action.FOLLOW_UP: _guard_follow_up,
     Action.REOPEN: _guard_reopen,

@@ -73,6 +73,8 @@ def age_on(id_number: str | None, today: date) -> int | None:
         born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
     except ValueError:
         return None
+    if born > today:
+        return None  # a mistyped ID number, not a newborn-to-be
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 

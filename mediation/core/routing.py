@@ -59,7 +59,7 @@ def _conditions(rule: Rule, facts: RoutingFacts) -> list[bool]:
     if rule.requires_violence:
         checks.append(facts.violence)
     if rule.min_risk_level:
-        checks.append(LEVEL_ORDER.get(facts.risk_level, 0) >= LEVEL_ORDER[rule.min_risk_level])
+        checks.append(LEVEL_ORDER.get(facts.risk_level, 0) >= LEVEL_ORDER.get(rule.min_risk_level, 0))
     return checks
 
 

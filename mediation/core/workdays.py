@@ -2,7 +2,8 @@
 
 `chinesecalendar` knows the official schedule for the years it was released with; outside
 them only weekends count, and the result is marked provisional. `overrides` (date ->
-is_workday), kept by an admin, win over both.
+is_workday), kept by an admin, win over both; `entered_years` are the years whose whole
+schedule an admin has entered, which makes them known.
 """
 from datetime import date, timedelta
 
@@ -10,15 +11,22 @@ import chinese_calendar
 
 
 class WorkCalendar:
-    def __init__(self, overrides: dict[date, bool] | None = None):
+    def __init__(self, overrides: dict[date, bool] | None = None, entered_years: frozenset[int] = frozenset()):
         self.overrides = overrides or {}
+        self.entered_years = entered_years
 
     def knows(self, day: date) -> bool:
+        if day.year in self.entered_years or day in self.overrides:
+            return True
+        return self.package_knows_year(day.year)
+
+    @staticmethod
+    def package_knows_year(year: int) -> bool:
         try:
-            chinese_calendar.is_workday(day)
+            chinese_calendar.is_workday(date(year, 6, 1))
             return True
         except NotImplementedError:
-            return day in self.overrides
+            return False
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:

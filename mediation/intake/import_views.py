@@ -1,4 +1,215 @@
-"""Spreadsheet import: upload, preview, confirm (filled in by the import work)."""
-from flask import Blueprint
+"""Spreadsheet import: upload, preview (kept in the database), confirm in one transaction.
+
+Nothing is written to cases until the batch is confirmed; the confirmation registers every
+good row through `register_case` and commits once, so a failure half-way writes nothing.
+Rows already registered on the channel (channel + external reference, the API's key) are
+skipped, both at preview and again at confirmation.
+"""
+import copy
+import logging
+import os
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select, update
+
+from ..admin.models import Village
+from ..auth import audit
+from ..cases.access import may_register
+from ..cases.models import Case
+from ..core.errors import DomainError
+from ..core.vocab import PartyRole, Role
+from ..db import utcnow
+from ..extensions import db
+from ..town import current_town
+from . import importer
+from .import_forms import ConfirmForm, DiscardForm, UploadForm
+from .models import ImportBatch
+from .services import CaseData, PartyData, register_case
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("imports", __name__, url_prefix="/intake/import")
+
+RECENT_BATCHES = 10
+IN_CHUNK = 500  # bound parameters per IN (...) query
+
+
+def _require_registrar() -> None:
+    if not may_register(current_user):
+        abort(403)
+
+
+def _visible_batches():
+    """The uploader's own batches; a supervisor sees everyone's."""
+    stmt = select(ImportBatch)
+    if current_user.role_enum != Role.SUPERVISOR:
+        stmt = stmt.where(ImportBatch.created_by_id == current_user.id)
+    return stmt
+
+
+def _batch_or_404(batch_id: int) -> ImportBatch:
+    """404, not 403, for someone else's batch: its existence is not disclosed."""
+    batch = db.session.scalars(_visible_batches().where(ImportBatch.id == batch_id)).first()
+    if batch is None:
+        abort(404)
+    return batch
+
+
+def _existing_references(channel: str, refs: list[str]) -> dict[str, str]:
+    """external_ref -> case reference, for those already registered on `channel`."""
+    found: dict[str, str] = {}
+    for start in range(0, len(refs), IN_CHUNK):
+        chunk = refs[start:start + IN_CHUNK]
+        found.update(db.session.execute(
+            select(Case.external_ref, Case.reference)
+            .where(Case.channel == channel, Case.external_ref.in_(chunk))).tuples().all())
+    return found
+
+
+def _upload_page(form: UploadForm, status: int = 200):
+    recent = db.session.scalars(_visible_batches().order_by(ImportBatch.id.desc()).limit(RECENT_BATCHES)).all()
+    return render_template("intake/import_upload.html", form=form, recent=recent,
+                           max_rows=importer.MAX_ROWS, headers=importer.HEADERS,
+                           field_labels=importer.FIELD_LABELS, required=importer.REQUIRED), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def upload():
+    _require_registrar()
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(form, 422 if form.is_submitted() else 200)
+    upload = form.file.data
+    filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255]
+    data = upload.read(importer.MAX_FILE_BYTES + 1)
+    try:
+        sheet = importer.read_sheet(filename, data)
+    except importer.ImportRefused as err:
+        form.file.errors = list(form.file.errors) + [_(err.message, **err.params)]
+        return _upload_page(form, 422)
+    town, now = current_town(), utcnow()
+    villages = {v.name: v.id for v in db.session.scalars(select(Village).order_by(Village.id))}
+    rows = importer.check_rows(sheet, villages=villages, tz=town.tz, now=now)
+    channel = form.channel.data
+    importer.mark_existing(rows, _existing_references(channel, importer.external_refs(rows)))
+    batch = ImportBatch(created_by_id=current_user.id, created_at=now, filename=filename or "-",
+                        channel=channel, status="preview", rows=rows,
+                        result={"header_row": sheet.header_row, "columns": sheet.column_names(),
+                                "ignored_columns": sheet.ignored, "counts": importer.counts(rows)})
+    db.session.add(batch)
+    db.session.commit()
+    log.info("import batch %s: %s rows from %r previewed by user %s", batch.id, len(rows), filename,
+             current_user.id)
+    return redirect(url_for("imports.batch", batch_id=batch.id), 303)
+
+
+@bp.get("/<int:batch_id>")
+@login_required
+def batch(batch_id: int):
+    _require_registrar()
+    batch = _batch_or_404(batch_id)
+    rows = batch.rows or []
+    villages = dict(db.session.execute(select(Village.id, Village.name)).tuples().all())
+    sections = {status: [r for r in rows if r["status"] == status] for status in ("error", "skip", "ok")}
+    return render_template("intake/import_preview.html", batch=batch, sections=sections,
+                           counts=batch.result.get("counts") or importer.counts(rows),
+                           field_labels=importer.FIELD_LABELS, villages=villages,
+                           confirm_form=ConfirmForm(), discard_form=DiscardForm())
+
+
+def _case_data(row: dict, channel: str, batch_id: int, village_ids: set[int]) -> CaseData:
+    data = row["data"]
+    return CaseData(
+        channel=channel, external_ref=data["external_ref"],
+        received_at=datetime.fromisoformat(data["received_at"]), category=data["category"],
+        summary=data["summary"], address=data["address"],
+        village_id=data["village_id"] if data["village_id"] in village_ids else None,
+        channel_due_at=datetime.fromisoformat(data["channel_due_at"]) if data["channel_due_at"] else None,
+        parties=[PartyData(name=data["name"], role=PartyRole.APPLICANT.value, phone=data["phone"])],
+        details=importer.case_details(row, batch_id))
+
+
+@bp.post("/<int:batch_id>/confirm")
+@login_required
+def confirm(batch_id: int):
+    _require_registrar()
+    batch = _batch_or_404(batch_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = redirect(url_for("imports.batch", batch_id=batch.id), 303)
+    # Claim the batch in the same transaction as the cases: a second confirmation (another
+    # tab, another worker) finds it no longer in preview and does nothing.
+    claimed = db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
+        .values(status="confirmed")).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        flash(_("This import was already confirmed or discarded; nothing more was done."), "info")
+        return back
+    town, now = current_town(), utcnow()
+    rows = copy.deepcopy(batch.rows)  # a new object, so the JSON column sees the change
+    # Registered since the preview (by the API, by hand, by another import): skip those too.
+    importer.mark_existing(rows, _existing_references(batch.channel, importer.external_refs(rows, ("ok",))))
+    village_ids = set(db.session.scalars(select(Village.id)))
+    created, skipped, at_row = [], [], None
+    try:
+        for row in rows:
+            if row["status"] == "skip":
+                skipped.append({"row": row["row"], "external_ref": row["data"]["external_ref"],
+                                "reference": row["reference"]})
+            elif row["status"] == "ok":
+                at_row = row["row"]
+                case = register_case(_case_data(row, batch.channel, batch.id, village_ids), current_user,
+                                     now=now, town=town)
+                row["reference"] = case.reference
+                created.append({"row": row["row"], "external_ref": case.external_ref,
+                                "reference": case.reference})
+        at_row = None
+        batch.rows = rows
+        batch.result = {**batch.result, "counts": importer.counts(rows),
+                        "created": created, "skipped": skipped, "confirmed_at": now.isoformat(),
+                        "confirmed_by_id": current_user.id}
+        audit.record("import", current_user, "import_batch", batch.id, created=len(created),
+                     skipped=len(skipped))
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(_("Row %(row)s: %(problem)s Nothing was imported.", row=at_row or "-",
+                problem=_(err.message, **err.params)), "danger")
+        return back
+    except Exception:  # any failure: roll everything back, say so, keep the preview
+        db.session.rollback()
+        log.exception("import batch %s failed at row %s; rolled back", batch_id, at_row)
+        if at_row:
+            flash(_("The import failed at row %(row)s; nothing was imported. Try again, or ask the "
+                    "administrator.", row=at_row), "danger")
+        else:
+            flash(_("The import failed; nothing was imported. Try again, or ask the administrator."), "danger")
+        return back
+    flash(_("%(created)s cases registered, %(skipped)s skipped as already in the system.",
+            created=len(created), skipped=len(skipped)), "success")
+    return back
+
+
+@bp.post("/<int:batch_id>/discard")
+@login_required
+def discard(batch_id: int):
+    _require_registrar()
+    batch = _batch_or_404(batch_id)
+    if not DiscardForm().validate_on_submit():
+        abort(400)
+    # The rows hold personal data: a discarded batch keeps only its counts.
+    result = {**batch.result, "discarded_at": utcnow().isoformat(), "discarded_by_id": current_user.id}
+    discarded = db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
+        .values(status="discarded", rows=[], result=result)).rowcount
+    db.session.commit()
+    if discarded == 1:
+        flash(_("The import was discarded; nothing was registered."), "info")
+    else:
+        flash(_("This import was already confirmed or discarded; nothing more was done."), "info")
+    return redirect(url_for("imports.upload"), 303)

@@ -8,8 +8,7 @@ from sqlalchemy import select, update
 from ..auth.models import User
 from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
 from ..cases.risk import refresh_risk
-from ..cases.services import refresh_next_deadline
-from ..core import deadlines
+from ..cases.services import refresh_deadlines
 from ..core.errors import DomainError
 from ..core.identity import normalize_phone
 from ..core.lifecycle import Status
@@ -78,7 +77,6 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
         raise DomainError("The received time cannot be in the future.", field="received_at")
     if not data.parties:
         raise DomainError("Add at least one party.", field="parties")
-    due = deadlines.accept_by(data.received_at, town.calendar, town.tz)
     case = Case(
         reference=next_reference(town, now.astimezone(town.tz).year),
         channel=data.channel, external_ref=data.external_ref or None,
@@ -87,7 +85,6 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
         intake_office_id=user.office_id if user else None,
         category=data.category, summary=data.summary.strip(), village_id=data.village_id,
         address=data.address.strip(), status=Status.REGISTERED.value,
-        accept_by=due.at, deadline_provisional=due.provisional,
         details=data.details or {}, channel_due_at=data.channel_due_at, amount=data.amount,
         people_involved=data.people_involved, violence=data.violence, content_hash=data.content_hash,
     )
@@ -95,7 +92,7 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
                           id_number=p.id_number.strip().upper() or None, address=p.address.strip() or None,
                           vulnerable=p.vulnerable, has_petitioned=p.has_petitioned)
                     for p in data.parties]
-    refresh_next_deadline(case)
+    refresh_deadlines(case, town)
     refresh_risk(case, now)
     db.session.add(case)
     db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id if user else None, action="register",

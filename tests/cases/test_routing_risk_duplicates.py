@@ -133,8 +133,7 @@ def test_risk_reevaluated_on_every_change(client, db, town, users, login, make_c
     case = make_case(Status.IN_MEDIATION)
     case = db.session.get(Case, case.id)
     case.amount = Decimal("80000")
-    case.next_deadline = utcnow() - timedelta(days=1)
-    case.conclude_by = case.next_deadline
+    case.mediation_started_at = utcnow() - timedelta(days=40)  # its 30 days are up
     db.session.commit()
     assert "overdue_high_amount" not in case.risk_reasons
     login(users["mediator"])

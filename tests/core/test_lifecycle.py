@@ -27,6 +27,8 @@ EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
     A.TRANSFER: (frozenset({S.IN_MEDIATION}), None),
     A.EXTEND: (frozenset({S.IN_MEDIATION}), None),
     A.ESCALATE: (frozenset({S.IN_MEDIATION}), None),
+    A.SUSPEND: (frozenset({S.IN_MEDIATION}), None),
+    A.RESUME: (frozenset({S.IN_MEDIATION}), None),
     A.CLOSE: (frozenset({S.IN_MEDIATION}), S.CLOSED),
     A.FOLLOW_UP: (frozenset({S.CLOSED}), S.FOLLOWED_UP),
     A.REOPEN: (frozenset({S.CLOSED, S.FOLLOWED_UP}), S.IN_MEDIATION),
@@ -35,9 +37,10 @@ EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
 
 # What each role may do on a case, when it stands in the right capacity (DESIGN.md's roles
 # table as implemented): supervisors everything; the assigned mediator sessions, escalation,
-# closing, return visits, reopening; a participating liaison logs sessions.
+# suspending and resuming, closing, return visits, reopening; a participating liaison logs sessions.
 SUPERVISOR_ACTIONS = frozenset(Action)
-MEDIATOR_ACTIONS = frozenset({A.LOG_SESSION, A.ESCALATE, A.CLOSE, A.FOLLOW_UP, A.REOPEN})
+MEDIATOR_ACTIONS = frozenset({A.LOG_SESSION, A.ESCALATE, A.SUSPEND, A.RESUME, A.CLOSE, A.FOLLOW_UP,
+                              A.REOPEN})
 LIAISON_ACTIONS = frozenset({A.LOG_SESSION})
 
 SUPERVISOR = Actor(Role.SUPERVISOR)
@@ -49,8 +52,18 @@ LEAD_OFFICE = 1
 
 
 def facts(status: Status, **kw) -> CaseFacts:
-    kw = {"sessions_logged": 1, "extended": False, "lead_office_id": LEAD_OFFICE, "case_id": CASE_ID, **kw}
+    kw = {"sessions_logged": 1, "extended": False, "lead_office_id": LEAD_OFFICE, "case_id": CASE_ID,
+          "suspended": False, **kw}
     return CaseFacts(status=status, **kw)
+
+
+# Facts an action needs beyond its source state: only a suspended case can be resumed.
+NEEDS = {A.RESUME: {"suspended": True}}
+
+
+def facts_for(action: Action, status: Status, **kw) -> CaseFacts:
+    """Facts in `status` that satisfy every guard of `action` on the case (with good_payload)."""
+    return facts(status, **{**NEEDS.get(action, {}), **kw})
 
 
 def good_payload(action: Action) -> Payload:
@@ -64,6 +77,8 @@ def good_payload(action: Action) -> Payload:
         A.TRANSFER: Payload(lead_office_id=2, reason="涉及治安案件"),
         A.EXTEND: Payload(extension_days=15, parties_consent=True, reason="双方同意延期"),
         A.ESCALATE: Payload(reason="矛盾激化"),
+        A.SUSPEND: Payload(reason="双方外出务工，暂时无法调解"),
+        A.RESUME: Payload(),
         A.CLOSE: Payload(outcome=Outcome.AGREEMENT_WRITTEN, agreement_text="赔偿修理费",
                          amount=Decimal("0"), performance_terms="当场履行"),
         A.FOLLOW_UP: Payload(performance=Performance.PERFORMED),
@@ -84,8 +99,8 @@ def test_vocabulary_of_states_and_actions():
     assert {s.value for s in Status} == {
         "registered", "accepted", "rejected", "in_mediation", "closed", "followed_up", "archived", "merged"}
     assert {a.value for a in Action} == {
-        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "close",
-        "follow_up", "reopen", "archive", "merge"}
+        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "suspend", "resume",
+        "close", "follow_up", "reopen", "archive", "merge"}
     assert OPEN_STATUSES == {S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION}
     assert FINAL_STATUSES == {S.REJECTED, S.ARCHIVED, S.MERGED}
     assert MAX_EXTENSION_DAYS == 30
@@ -107,7 +122,7 @@ def test_final_states_have_no_way_out():
 @pytest.mark.parametrize("status", list(Status), ids=str)
 def test_every_state_times_every_action(status, action):
     sources, target = EXPECTED[action]
-    case, payload = facts(status), good_payload(action)
+    case, payload = facts_for(action, status), good_payload(action)
     if status in sources:
         assert decide(action, case, SUPERVISOR, payload) == (target or status)
     else:
@@ -122,7 +137,7 @@ def test_every_state_times_every_action(status, action):
 @pytest.mark.parametrize("status", list(Status), ids=str)
 def test_every_state_times_every_action_for_mediator_and_liaison(status, action):
     sources, target = EXPECTED[action]
-    case, payload = facts(status), good_payload(action)
+    case, payload = facts_for(action, status), good_payload(action)
     for actor, allowed in ((MEDIATOR, MEDIATOR_ACTIONS), (LIAISON, LIAISON_ACTIONS)):
         if status in sources and action in allowed:
             assert decide(action, case, actor, payload) == (target or status)
@@ -176,20 +191,20 @@ def _legal_state(action: Action) -> Status:
 ], ids=repr)
 @pytest.mark.parametrize("action", list(Action), ids=str)
 def test_actors_without_capacity_can_do_nothing(actor, action):
-    err = refused(action, facts(_legal_state(action)), actor, good_payload(action))
+    err = refused(action, facts_for(action, _legal_state(action)), actor, good_payload(action))
     assert err.message == "You may not take this action on this case."
     assert err.field is None
 
 
 @pytest.mark.parametrize("action", sorted(frozenset(Action) - MEDIATOR_ACTIONS), ids=str)
 def test_assigned_mediator_may_not_take_supervisor_actions(action):
-    err = refused(action, facts(_legal_state(action)), MEDIATOR, good_payload(action))
+    err = refused(action, facts_for(action, _legal_state(action)), MEDIATOR, good_payload(action))
     assert err.message == "You may not take this action on this case."
 
 
 @pytest.mark.parametrize("action", sorted(frozenset(Action) - LIAISON_ACTIONS), ids=str)
 def test_liaison_may_only_log_sessions(action):
-    err = refused(action, facts(_legal_state(action)), LIAISON, good_payload(action))
+    err = refused(action, facts_for(action, _legal_state(action)), LIAISON, good_payload(action))
     assert err.message == "You may not take this action on this case."
 
 
@@ -206,39 +221,48 @@ ROLE_ACTORS = {
 }
 
 
+@pytest.mark.parametrize("suspended", [False, True])
 @pytest.mark.parametrize("extended", [False, True])
 @pytest.mark.parametrize("status", list(Status), ids=str)
 @pytest.mark.parametrize("who", list(ROLE_ACTORS))
-def test_available_actions_matrix(who, status, extended):
+def test_available_actions_matrix(who, status, extended, suspended):
     actor, allowed = ROLE_ACTORS[who]
     expected = {a for a, (sources, _) in EXPECTED.items()
-                if status in sources and a in allowed and not (a == A.EXTEND and extended)}
-    got = available_actions(facts(status, extended=extended), actor)
+                if status in sources and a in allowed and not (a == A.EXTEND and extended)
+                and not (a == A.SUSPEND and suspended) and not (a == A.RESUME and not suspended)}
+    got = available_actions(facts(status, extended=extended, suspended=suspended), actor)
     assert len(got) == len(set(got))
     assert set(got) == expected
 
 
-@pytest.mark.parametrize("status, expected", [
-    (S.REGISTERED, {A.ACCEPT, A.REJECT, A.MERGE}),
-    (S.ACCEPTED, {A.ROUTE, A.MERGE}),
-    (S.IN_MEDIATION, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.CLOSE}),
-    (S.CLOSED, {A.FOLLOW_UP, A.REOPEN}),
-    (S.FOLLOWED_UP, {A.REOPEN, A.ARCHIVE}),
-    (S.REJECTED, set()),
-    (S.ARCHIVED, set()),
-    (S.MERGED, set()),
+@pytest.mark.parametrize("status, suspended, expected", [
+    (S.REGISTERED, False, {A.ACCEPT, A.REJECT, A.MERGE}),
+    (S.ACCEPTED, False, {A.ROUTE, A.MERGE}),
+    (S.IN_MEDIATION, False, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.SUSPEND, A.CLOSE}),
+    (S.IN_MEDIATION, True, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.RESUME, A.CLOSE}),
+    (S.CLOSED, False, {A.FOLLOW_UP, A.REOPEN}),
+    (S.FOLLOWED_UP, False, {A.REOPEN, A.ARCHIVE}),
+    (S.REJECTED, False, set()),
+    (S.ARCHIVED, False, set()),
+    (S.MERGED, False, set()),
 ], ids=str)
-def test_available_actions_for_supervisor_literal(status, expected):
-    assert set(available_actions(facts(status), SUPERVISOR)) == expected
+def test_available_actions_for_supervisor_literal(status, suspended, expected):
+    assert set(available_actions(facts(status, suspended=suspended), SUPERVISOR)) == expected
 
 
 def test_available_actions_literal_examples():
-    assert set(available_actions(facts(S.IN_MEDIATION), MEDIATOR)) == {A.LOG_SESSION, A.ESCALATE, A.CLOSE}
+    assert set(available_actions(facts(S.IN_MEDIATION), MEDIATOR)) == {A.LOG_SESSION, A.ESCALATE, A.SUSPEND,
+                                                                        A.CLOSE}
+    assert set(available_actions(facts(S.IN_MEDIATION, suspended=True), MEDIATOR)) == {
+        A.LOG_SESSION, A.ESCALATE, A.RESUME, A.CLOSE}
     assert set(available_actions(facts(S.CLOSED), MEDIATOR)) == {A.FOLLOW_UP, A.REOPEN}
     assert set(available_actions(facts(S.REGISTERED), MEDIATOR)) == set()
     assert available_actions(facts(S.IN_MEDIATION), LIAISON) == [A.LOG_SESSION]
+    assert available_actions(facts(S.IN_MEDIATION, suspended=True), LIAISON) == [A.LOG_SESSION]
     assert available_actions(facts(S.CLOSED), LIAISON) == []
     assert A.EXTEND not in available_actions(facts(S.IN_MEDIATION, extended=True), SUPERVISOR)
+    assert A.RESUME not in available_actions(facts(S.IN_MEDIATION), SUPERVISOR)
+    assert A.SUSPEND not in available_actions(facts(S.IN_MEDIATION, suspended=True), SUPERVISOR)
     for role in (Role.VIEWER, Role.ADMIN):
         for status in Status:
             assert available_actions(facts(status), Actor(role, True, True)) == []
@@ -248,14 +272,15 @@ def test_available_actions_agree_with_decide():
     """Whatever is offered, decide accepts with a good payload; whatever is not, it refuses."""
     for who, (actor, _) in ROLE_ACTORS.items():
         for status in Status:
-            case = facts(status)
-            offered = set(available_actions(case, actor))
-            for action in Action:
-                if action in offered:
-                    decide(action, case, actor, good_payload(action))
-                else:
-                    with pytest.raises(TransitionRefused):
+            for suspended in (False, True):
+                case = facts(status, suspended=suspended)
+                offered = set(available_actions(case, actor))
+                for action in Action:
+                    if action in offered:
                         decide(action, case, actor, good_payload(action))
+                    else:
+                        with pytest.raises(TransitionRefused):
+                            decide(action, case, actor, good_payload(action))
 
 
 # --- guards ---------------------------------------------------------------------------
@@ -361,6 +386,60 @@ def test_extend_needs_a_reason(reason):
 def test_escalate_needs_a_reason():
     assert _field(A.ESCALATE, S.IN_MEDIATION, Payload()) == "reason"
     assert decide(A.ESCALATE, facts(S.IN_MEDIATION), MEDIATOR, Payload(reason="x")) == S.IN_MEDIATION
+
+
+# suspend, resume
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n"])
+def test_suspend_needs_a_reason(reason):
+    err = refused(A.SUSPEND, facts(S.IN_MEDIATION), SUPERVISOR, Payload(reason=reason))
+    assert err.field == "reason"
+    assert err.message == "Say why the case is suspended."
+
+
+@pytest.mark.parametrize("actor", [SUPERVISOR, MEDIATOR], ids=["supervisor", "mediator"])
+def test_suspend_keeps_the_status(actor):
+    assert decide(A.SUSPEND, facts(S.IN_MEDIATION), actor, Payload(reason="等待法院判决")) == S.IN_MEDIATION
+
+
+def test_suspend_not_twice():
+    err = refused(A.SUSPEND, facts(S.IN_MEDIATION, suspended=True), SUPERVISOR, Payload(reason="x"))
+    assert err.message == "The case is already suspended."
+    assert err.field is None
+
+
+@pytest.mark.parametrize("actor", [SUPERVISOR, MEDIATOR], ids=["supervisor", "mediator"])
+def test_resume_a_suspended_case_keeps_the_status_and_needs_nothing(actor):
+    assert decide(A.RESUME, facts(S.IN_MEDIATION, suspended=True), actor, Payload()) == S.IN_MEDIATION
+
+
+def test_resume_only_a_suspended_case():
+    err = refused(A.RESUME, facts(S.IN_MEDIATION), SUPERVISOR, Payload(reason="x"))
+    assert err.message == "The case is not suspended."
+    assert err.field is None
+
+
+@pytest.mark.parametrize("action", [A.SUSPEND, A.RESUME], ids=str)
+@pytest.mark.parametrize("status", sorted(set(Status) - {S.IN_MEDIATION}), ids=str)
+def test_suspend_and_resume_only_in_mediation(action, status):
+    """Even with the suspension flag as the guard wants it, the state decides first."""
+    for suspended in (False, True):
+        err = refused(action, facts(status, suspended=suspended), SUPERVISOR, Payload(reason="x"))
+        assert err.params == {"status": status.value}
+
+
+@pytest.mark.parametrize("action", [A.SUSPEND, A.RESUME], ids=str)
+def test_liaison_may_not_suspend_or_resume(action):
+    for suspended in (False, True):
+        err = refused(action, facts(S.IN_MEDIATION, suspended=suspended), LIAISON, Payload(reason="x"))
+        assert err.message == "You may not take this action on this case."
+
+
+def test_a_suspended_case_can_still_be_closed_and_worked_on():
+    case = facts(S.IN_MEDIATION, suspended=True)
+    assert decide(A.CLOSE, case, MEDIATOR, _close(Outcome.WITHDRAWN)) == S.CLOSED
+    assert decide(A.LOG_SESSION, case, LIAISON, Payload()) == S.IN_MEDIATION
+    assert decide(A.EXTEND, case, SUPERVISOR, _extend()) == S.IN_MEDIATION
 
 
 # close
@@ -481,4 +560,4 @@ def test_good_payloads_really_are_good():
     """The matrix above relies on these; a guard tightening must show up here first."""
     for action, (sources, target) in EXPECTED.items():
         for status in sources:
-            assert decide(action, facts(status), SUPERVISOR, good_payload(action)) == (target or status)
+            assert decide(action, facts_for(action, status), SUPERVISOR, good_payload(action)) == (target or status)

@@ -1,0 +1,31 @@
+"""Spreadsheet import: the upload form, and the confirm and discard buttons (CSRF only)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField, SubmitField
+
+from ..cases.forms import choices
+from ..core.vocab import Channel
+
+# Every channel that has its own reference: the reference is how a re-import skips rows
+# already in the system. Walk-ins have none.
+IMPORT_CHANNELS = (Channel.HOTLINE_12345, Channel.GRID_PATROL, Channel.POLICE_110,
+                   Channel.DISPUTE_PLATFORM, Channel.REFERRAL)
+
+
+class UploadForm(FlaskForm):
+    channel = SelectField(_l("Channel"), choices=choices("channel", IMPORT_CHANNELS),
+                          default=Channel.HOTLINE_12345.value)
+    file = FileField(_l("Spreadsheet (.xlsx or .csv, at most 1 MiB and 2,000 rows)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["xlsx", "csv"], _l("Upload an .xlsx or .csv file.")),
+    ], render_kw={"accept": ".xlsx,.csv"})
+    submit = SubmitField(_l("Upload and preview"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Import"))
+
+
+class DiscardForm(FlaskForm):
+    submit = SubmitField(_l("Discard"))

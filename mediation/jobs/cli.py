@@ -1,0 +1,82 @@
+"""`flask jobs list | run NAME [--now ISO] | scheduler`."""
+import logging
+import time
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from ..db import utcnow
+from ..town import current_town
+from .registry import jobs
+from .runner import run_job
+
+log = logging.getLogger(__name__)
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. 2026-11-26T09:00+08:00")
+    return parsed.astimezone(timezone.utc)
+
+
+def register(app: Flask) -> None:
+    group = AppGroup("jobs", help="Scheduled jobs: list, run one, or run the scheduler.")
+
+    @group.command("list")
+    def list_jobs():
+        """Name, schedule and purpose of each job."""
+        for spec in jobs(current_app).values():
+            click.echo(f"{spec.name:<20} {spec.schedule}  {spec.description}")
+
+    @group.command("run")
+    @click.argument("name")
+    @click.option("--now", "now_text", default=None, help="ISO 8601 time with offset; default: now.")
+    @click.option("--force", is_flag=True, help="Run even if this firing already ran (fire time = now).")
+    def run(name, now_text, force):
+        """Run one job once, as its scheduled firing at or before --now."""
+        if name not in jobs(current_app):
+            raise click.ClickException(f"No job {name!r}; see `flask jobs list`.")
+        now = _parse_now(now_text)
+        result = run_job(name, now, fire_time=now if force else None)
+        click.echo(f"{result.job} {result.fire_time.isoformat()} {result.status}"
+                   + (f" rows={result.rows}" if result.rows is not None else "")
+                   + (f" error={result.error}" if result.error else ""))
+        if result.status == "failed":
+            raise SystemExit(1)
+
+    @group.command("scheduler")
+    @click.option("--run-for", type=float, default=None, help="Stop after this many seconds (tests).")
+    def scheduler(run_for):
+        """Run the scheduler: one process for the whole deployment, never one per web worker."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        app_obj = current_app._get_current_object()
+        tz = current_town().tz
+        sched = BackgroundScheduler(timezone=timezone.utc)
+        for spec in jobs(app_obj).values():
+            def fire(name=spec.name):
+                with app_obj.app_context():
+                    result = run_job(name, utcnow())
+                    click.echo(f"{result.job} {result.fire_time.isoformat()} {result.status}", nl=True)
+            sched.add_job(fire, id=spec.name, coalesce=True, max_instances=1, misfire_grace_time=300,
+                          **spec.schedule.trigger_args(tz))
+        sched.start()
+        click.echo(f"scheduler running: {', '.join(jobs(app_obj))}")
+        try:
+            deadline = time.monotonic() + run_for if run_for else None
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sched.shutdown(wait=True)
+
+    app.cli.add_command(group)

@@ -1,0 +1,62 @@
+"""The one wrapper every job run goes through, from the scheduler or the CLI.
+
+It first claims the (job, fire time) row in its own transaction: a second scheduler, or a
+second CLI call for the same firing, finds the row taken and does nothing. Then it runs the
+job in one transaction, commits or rolls back, and records the outcome on the claimed row.
+"""
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, g
+from sqlalchemy.exc import IntegrityError
+
+from ..db import utcnow
+from ..extensions import db
+from ..town import current_town
+from .models import JobRun
+from .registry import jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    job: str
+    fire_time: datetime
+    status: str  # ran, skipped (claimed elsewhere), failed
+    rows: int | None = None
+    error: str | None = None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def run_job(name: str, now: datetime, fire_time: datetime | None = None) -> RunResult:
+    spec = jobs(current_app)[name]
+    fire_time = fire_time or spec.schedule.floor(now, current_town().tz)
+    claim = JobRun(job=name, fire_time=fire_time, started_at=utcnow(), worker=worker_name())
+    db.session.add(claim)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("job %s at %s already claimed elsewhere", name, fire_time.isoformat())
+        return RunResult(name, fire_time, "skipped")
+    claim_id = claim.id
+    g.pop("_mediation_town", None)  # a job run sees the calendar and policy as they are now
+    try:
+        rows = spec.func(now)
+        claim.rows, claim.finished_at = rows, utcnow()
+        db.session.commit()
+        return RunResult(name, fire_time, "ran", rows)
+    except Exception as exc:  # recorded on the run row, then re-raised nowhere: the scheduler goes on
+        db.session.rollback()
+        log.exception("job %s failed", name)
+        claim = db.session.get(JobRun, claim_id)
+        claim.error, claim.finished_at = f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+        db.session.commit()
+        return RunResult(name, fire_time, "failed", error=claim.error)
