@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 PO := mediation/translations/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test setup db demo translations extract-messages clean
+.PHONY: run test setup system-deps db demo translations extract-messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,19 @@ $(VENV)/.installed: requirements.txt
 $(MO): $(PO) $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d mediation/translations
 
-setup: $(VENV)/.installed $(MO)
+setup: $(VENV)/.installed $(MO) system-deps
+
+# Debian packages the PDF printouts and browser tests need (Pango for WeasyPrint, Noto CJK
+# fonts, Chromium). Installed when missing and we are root (as on CI); otherwise a hint.
+DEBS := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system-deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	  else echo "Missing Debian packages (printouts and browser tests need them): $$missing"; fi; \
+	fi
 
 translations: $(MO)
 

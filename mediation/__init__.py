@@ -73,11 +73,14 @@ def register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_bp
     from .intake.import_views import bp as imports_bp
     from .intake.views import bp as intake_bp
+    from .cases.dashboard import bp as dashboard_bp
+    from .meetings.views import bp as meetings_bp
     from .notifications.views import bp as notifications_bp
+    from .reports.views import bp as reports_bp
 
     csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
     for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, api_bp, api_admin_bp,
-                      notifications_bp):
+                      notifications_bp, dashboard_bp, meetings_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 

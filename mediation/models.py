@@ -3,7 +3,7 @@ from .admin.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
 from .api.models import ChannelToken  # noqa: F401
 from .auth.models import AuditEvent, User  # noqa: F401
 from .cases.models import (Case, CaseLink, CaseOutcome, MediationSession, Party,  # noqa: F401
-                           ReferenceCounter, ReturnVisit, RoutingRule, TimelineEvent)
+                           ReferenceCounter, ReturnVisit, RoutingRule, Supervision, TimelineEvent)
 from .intake.models import ImportBatch  # noqa: F401
 from .jobs.models import JobRun  # noqa: F401
 from .meetings.models import AgendaItem, Meeting  # noqa: F401

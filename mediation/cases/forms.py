@@ -27,6 +27,7 @@ class ActionForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField(_l("Confirm"))
     then: Action | None = None  # a second action carried out in the same step
+    tz = None  # the town's zone, set by the view: datetime inputs are local times
 
     def payload(self) -> Payload:
         return Payload()
@@ -40,6 +41,21 @@ class ReasonForm(ActionForm):
 
     def payload(self) -> Payload:
         return Payload(reason=self.reason.data or "")
+
+
+class AssignForm(ActionForm):
+    mediator = SelectField(_l("Mediator"), coerce=int, validators=[InputRequired()])
+
+    def payload(self) -> Payload:
+        return Payload(mediator_id=self.mediator.data or None)
+
+
+class SuperviseForm(ActionForm):
+    reason = TextAreaField(_l("Instruction"), validators=[not_blank, Length(max=2000)])
+    due_at = LocalDateTimeField(_l("Due by"), validators=[InputRequired()])
+
+    def payload(self) -> Payload:
+        return Payload(reason=self.reason.data or "", due_at=self.due_at.aware(self.tz))
 
 
 class ConfirmForm(ActionForm):
@@ -137,7 +153,8 @@ class MergeForm(ActionForm):
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.ACCEPT: AcceptForm, Action.REJECT: ReasonForm, Action.ROUTE: RouteForm,
     Action.LOG_SESSION: LogSessionForm, Action.TRANSFER: TransferForm, Action.EXTEND: ExtendForm,
-    Action.ESCALATE: ReasonForm, Action.SUSPEND: ReasonForm, Action.RESUME: ConfirmForm,
+    Action.ESCALATE: ReasonForm, Action.ASSIGN: AssignForm, Action.SUPERVISE: SuperviseForm,
+    Action.SUSPEND: ReasonForm, Action.RESUME: ConfirmForm,
     Action.CLOSE: CloseForm, Action.FOLLOW_UP: FollowUpForm,
     Action.REOPEN: ReasonForm, Action.ARCHIVE: ConfirmForm, Action.MERGE: MergeForm,
 }

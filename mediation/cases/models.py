@@ -114,6 +114,8 @@ class Case(db.Model):
     outcome: Mapped["CaseOutcome | None"] = relationship(back_populates="case", cascade="all, delete-orphan")
     return_visits: Mapped[list["ReturnVisit"]] = relationship(
         back_populates="case", order_by="ReturnVisit.id", cascade="all, delete-orphan")
+    supervisions: Mapped[list["Supervision"]] = relationship(
+        back_populates="case", order_by="Supervision.id", cascade="all, delete-orphan")
 
     @property
     def status_enum(self) -> Status:
@@ -223,6 +225,24 @@ class ReturnVisit(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="return_visits")
     visited_by: Mapped[User] = relationship()
+
+
+class Supervision(db.Model):
+    """督办: the judicial office's instruction on a case, with its own due date (a deadline)."""
+
+    __tablename__ = "supervisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    instruction: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the case closed or it was answered
+
+    case: Mapped[Case] = relationship(back_populates="supervisions")
+    created_by: Mapped[User] = relationship()
 
 
 class CaseLink(db.Model):

@@ -18,7 +18,7 @@ from ..core.town import Town
 from ..core.vocab import Outcome
 from ..extensions import db
 from .access import actor_for
-from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, TimelineEvent
+from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
 from .risk import refresh_risk
 from .routing import propose_for
 
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 def facts_for(case: Case) -> CaseFacts:
     return CaseFacts(status=case.status_enum, sessions_logged=len(case.sessions),
                      extended=case.extension_days > 0, lead_office_id=case.lead_office_id,
-                     case_id=case.id, suspended=case.suspended_at is not None)
+                     case_id=case.id, suspended=case.suspended_at is not None,
+                     office_ids=frozenset(case.office_ids))
 
 
 def perform(case: Case, action: Action, user: User, payload: Payload, *, now: datetime, town: Town,
@@ -37,6 +38,7 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
     if expected_version is not None and expected_version != case.version:
         raise StaleVersion("Someone else changed this case after you opened it. "
                            "Reload the case and try again.")
+    payload.now = now
     _complete_payload(payload)
     from_status = case.status_enum
     to_status = decide(action, facts_for(case), actor_for(user, case), payload)
@@ -89,6 +91,7 @@ def _accept(case, user, p, now, town, extra):
 
 
 def _reject(case, user, p, now, town, extra):
+    _supervisions_done(case, now)
     case.reject_reason = p.reason.strip()
     return {"reason": case.reject_reason}
 
@@ -140,6 +143,19 @@ def _escalate(case, user, p, now, town, extra):
     return {"reason": p.reason.strip()}
 
 
+def _assign(case, user, p, now, town, extra):
+    previous = case.mediator_id
+    case.mediator_id = p.mediator_id
+    return {"from_mediator_id": previous, "mediator_id": p.mediator_id}
+
+
+def _supervise(case, user, p, now, town, extra):
+    case.supervisions.append(Supervision(instruction=p.reason.strip(), due_at=p.due_at, created_at=now,
+                                         created_by_id=user.id, meeting_id=extra.get("meeting_id")))
+    case.supervision_due_at = min(s.due_at for s in case.supervisions if s.done_at is None)
+    return {"reason": p.reason.strip(), "due_at": p.due_at.isoformat(), "meeting_id": extra.get("meeting_id")}
+
+
 def _suspend(case, user, p, now, town, extra):
     case.suspended_at = now
     return {"reason": p.reason.strip()}
@@ -160,7 +176,16 @@ def _close(case, user, p, now, town, extra):
                                amount=p.amount, performance_terms=p.performance_terms.strip() or None,
                                referred_to=p.referred_to.strip() or None)
     case.closed_at = now
+    _supervisions_done(case, now)
     return {"outcome": p.outcome.value, "amount": str(p.amount) if p.amount is not None else None}
+
+
+def _supervisions_done(case: Case, now: datetime) -> None:
+    """Closing answers the open instructions: their due dates stop being deadlines."""
+    for supervision in case.supervisions:
+        if supervision.done_at is None:
+            supervision.done_at = now
+    case.supervision_due_at = None
 
 
 def _follow_up(case, user, p, now, town, extra):
@@ -188,6 +213,7 @@ def _archive(case, user, p, now, town, extra):
 
 
 def _merge(case, user, p, now, town, extra):
+    _supervisions_done(case, now)
     target = db.session.get(Case, p.merge_target_id)
     case.merged_into_id = target.id
     known = {(party.name, party.phone) for party in target.parties}
@@ -206,7 +232,7 @@ def _merge(case, user, p, now, town, extra):
 _APPLY = {
     Action.ACCEPT: _accept, Action.REJECT: _reject, Action.ROUTE: _route,
     Action.LOG_SESSION: _log_session, Action.TRANSFER: _transfer, Action.EXTEND: _extend,
-    Action.ESCALATE: _escalate, Action.SUSPEND: _suspend, Action.RESUME: _resume, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
+    Action.ESCALATE: _escalate, Action.ASSIGN: _assign, Action.SUPERVISE: _supervise, Action.SUSPEND: _suspend, Action.RESUME: _resume, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
     Action.REOPEN: _reopen, Action.ARCHIVE: _archive, Action.MERGE: _merge,
 }
 

@@ -19,8 +19,8 @@ from ..extensions import db
 from ..presentation import label
 from ..town import current_town
 from .access import actor_for, get_visible_case_or_404, may_register, sees_personal_data, visible_cases
-from .forms import ACTION_FORMS, QueueFilterForm, RouteForm, TransferForm
-from .models import Case, MediationSession, Party, TimelineEvent, case_co_offices
+from .forms import ACTION_FORMS, AssignForm, QueueFilterForm, RouteForm, TransferForm
+from .models import Case, MediationSession, Party, Supervision, TimelineEvent, case_co_offices
 from .duplicates import find_duplicates, link_cases, linked_cases
 from .routing import propose_for
 from .services import facts_for, perform
@@ -127,6 +127,7 @@ def _load_case_parts(case: Case) -> None:
             selectinload(Case.timeline).joinedload(TimelineEvent.actor),
             selectinload(Case.sessions).joinedload(MediationSession.logged_by),
             selectinload(Case.outcome), selectinload(Case.return_visits),
+            selectinload(Case.supervisions).joinedload(Supervision.created_by),
             joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator),
             joinedload(Case.merged_into), selectinload(Case.absorbed), joinedload(Case.routing_rule))
     ).all()
@@ -136,18 +137,27 @@ def _offices():
     return db.session.scalars(select(Office).where(Office.active.is_(True)).order_by(Office.id)).all()
 
 
+def _mediator_choices(office_ids=None) -> list[tuple[int, str]]:
+    stmt = (select(User).options(joinedload(User.office))
+            .where(User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]), User.active.is_(True))
+            .order_by(User.office_id, User.id))
+    if office_ids is not None:
+        stmt = stmt.where(User.office_id.in_(office_ids))
+    return [(u.id, f"{u.display_name} ({u.office.name})") for u in db.session.scalars(stmt)]
+
+
 def _prepare(form, case: Case):
     """Fill choice lists that come from the database; return the routing proposal, if any."""
+    if isinstance(form, AssignForm):
+        form.mediator.choices = _mediator_choices(case.office_ids)
+        if request.method == "GET" and case.mediator_id:
+            form.mediator.data = case.mediator_id
+        return None
     if isinstance(form, RouteForm):
         offices = _offices()
         form.lead_office.choices = [(o.id, o.name) for o in offices]
         form.co_offices.choices = [(o.id, o.name) for o in offices]
-        mediators = db.session.scalars(
-            select(User).options(joinedload(User.office))
-            .where(User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]), User.active.is_(True))
-            .order_by(User.office_id, User.id)).all()
-        form.mediator.choices = [(0, _("Not yet"))] + [(u.id, f"{u.display_name} ({u.office.name})")
-                                                        for u in mediators]
+        form.mediator.choices = [(0, _("Not yet"))] + _mediator_choices()
         proposal = propose_for(case)
         if request.method == "GET" and proposal is not None:
             form.lead_office.data = proposal.lead_office_id
@@ -177,6 +187,7 @@ def act(reference: str, action_name: str):
     if not actor.capacities & TRANSITIONS[action].capacities:
         abort(403)
     form = ACTION_FORMS[action]()
+    form.tz = current_town().tz
     proposal = _prepare(form, case)
     if request.method == "GET":
         if action not in available_actions(facts_for(case), actor):

@@ -5,6 +5,7 @@ Every change of a case's state is decided here (`decide`) and carried out by
 transaction. Messages are English msgids; the edge translates them.
 """
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -35,6 +36,8 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     EXTEND = "extend"
     ESCALATE = "escalate"
+    ASSIGN = "assign"  # (re)assign the mediator
+    SUPERVISE = "supervise"  # 督办: an instruction with its own due date
     SUSPEND = "suspend"  # both parties unavailable, awaiting a court: the clock stops
     RESUME = "resume"
     CLOSE = "close"
@@ -70,6 +73,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.TRANSFER: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.EXTEND: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.ESCALATE: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
+    Action.ASSIGN: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
+    Action.SUPERVISE: Transition(frozenset({Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION}), None,
+                                 frozenset({_S})),
     Action.SUSPEND: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
     Action.RESUME: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
     Action.CLOSE: Transition(frozenset({Status.IN_MEDIATION}), Status.CLOSED, frozenset({_S, _M})),
@@ -111,6 +117,7 @@ class CaseFacts:
     lead_office_id: int | None = None
     case_id: int | None = None
     suspended: bool = False
+    office_ids: frozenset[int] = frozenset()  # lead and co-offices
 
 
 @dataclass
@@ -132,6 +139,8 @@ class Payload:
     performance: str = ""
     merge_target_id: int | None = None
     merge_target_status: Status | None = None
+    due_at: datetime | None = None  # a supervision instruction's due date
+    now: datetime | None = None  # when the action is taken, for guards on dates
 
 
 def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
@@ -197,6 +206,20 @@ def _guard_extend(facts, p):
     _need(p.reason, "reason", "Give the reason for the extension.")
 
 
+def _guard_assign(facts, p):
+    _need(p.mediator_id, "mediator_id", "Choose the mediator.")
+    if p.mediator_office_id not in facts.office_ids:
+        raise TransitionRefused("The mediator must belong to the lead office or a co-office.", field="mediator_id")
+
+
+def _guard_supervise(facts, p):
+    _need(p.reason, "reason", "Write the instruction.")
+    if p.due_at is None:
+        raise TransitionRefused("Give the instruction's due date.", field="due_at")
+    if p.now is not None and p.due_at <= p.now:
+        raise TransitionRefused("The due date must be in the future.", field="due_at")
+
+
 def _guard_suspend(facts, p):
     if facts.suspended:
         raise TransitionRefused("The case is already suspended.")
@@ -255,6 +278,8 @@ _GUARDS = {
     Action.TRANSFER: _guard_transfer,
     Action.EXTEND: _guard_extend,
     Action.ESCALATE: _guard_escalate,
+    Action.ASSIGN: _guard_assign,
+    Action.SUPERVISE: _guard_supervise,
     Action.SUSPEND: _guard_suspend,
     Action.RESUME: _guard_resume,
     Action.CLOSE: _guard_close,

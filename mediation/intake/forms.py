@@ -39,6 +39,11 @@ class PartyForm(Form):
         return not any((self.name.data or "").strip() or (f.data or "").strip()
                        for f in (self.phone, self.id_number, self.address))
 
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_empty():
+            return True  # an unused row: nothing to check
+        return super().validate(extra_validators)
+
     def validate_name(self, field):
         if not self.is_empty() and not (field.data or "").strip():
             raise ValidationError(_l("Give the party's name."))

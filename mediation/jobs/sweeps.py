@@ -16,10 +16,10 @@ from ..core.deadlines import due_soon_cutoff
 from ..core.risk import HIGH_AMOUNT
 from ..core.vocab import Role
 from ..extensions import db
-from ..meetings.models import AgendaItem, Meeting
+from ..meetings.models import AgendaItem
+from ..meetings.services import next_meeting
 from ..notifications.services import notify_once
 from ..town import current_town
-from .schedules import meeting_after
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,10 @@ def overdue_sweep(now: datetime) -> int:
 
 def pre_meeting_agenda(now: datetime) -> int:
     """Build the next joint meeting's agenda: overdue, due soon, high risk, escalated, supervised."""
-    cfg, town = current_app.config, current_town()
-    scheduled = meeting_after(now, cfg["MEETING_WEEKDAY"], cfg["MEETING_TIME"], town.tz)
-    meeting = db.session.scalar(select(Meeting).where(Meeting.scheduled_at == scheduled))
-    if meeting is None:
-        meeting = Meeting(scheduled_at=scheduled)
-        db.session.add(meeting)
-        db.session.flush()
-    if meeting.status != "planned":
+    cfg = current_app.config
+    meeting = next_meeting(now, current_town())
+    scheduled = meeting.scheduled_at
+    if meeting.held_at is not None:
         return 0
     already = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == Case.id)
     candidates = db.session.execute(

@@ -16,7 +16,9 @@ class Meeting(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="planned")  # planned, held (read-only)
     agenda_built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     minutes: Mapped[str] = mapped_column(Text, default="")
+    attendees: Mapped[str] = mapped_column(Text, default="")  # who came, as written in the minutes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed: read-only from then on
 
     items: Mapped[list["AgendaItem"]] = relationship(back_populates="meeting", order_by="AgendaItem.id",
                                                      cascade="all, delete-orphan")
@@ -32,6 +34,12 @@ class AgendaItem(db.Model):
     reasons: Mapped[list] = mapped_column(JSON, default=list)  # overdue, due_soon, high_risk, escalated, supervised
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     added_by_job: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The meeting's decision on the item: lead office, instruction, new deadline.
+    decision: Mapped[str | None] = mapped_column(Text)
+    decided_lead_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    decided_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     case = relationship("Case")

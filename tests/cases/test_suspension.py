@@ -20,7 +20,7 @@ def _case(db, reference) -> Case:
 
 def _post(client, case, action, **data):
     data.setdefault("version", str(case.version))
-    return client.post(f"/cases/{case.reference}/{action}", data=data)
+    return client.post(f"/cases/{case.reference}/{action}?lang=en", data=data)
 
 
 def _backdate_suspension(db, case, days: int) -> None:

@@ -1,0 +1,143 @@
+"""The judicial office's dashboard: the whole queue at a glance, and actions on many cases at once."""
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
+
+from ..admin.models import Office
+from ..auth.permissions import role_required
+from ..core.deadlines import due_soon_cutoff
+from ..core.errors import DomainError
+from ..core.lifecycle import OPEN_STATUSES, Action, Payload
+from ..core.vocab import Role
+from ..db import utcnow
+from ..extensions import db
+from ..forms_common import parse_local
+from ..meetings.services import add_to_agenda, next_meeting
+from ..town import current_town
+from .models import Case
+from .services import perform
+
+bp = Blueprint("dashboard", __name__, url_prefix="/supervision")
+
+OPEN = [s.value for s in OPEN_STATUSES]
+LISTS = ("overdue", "due_soon", "high_risk", "unassigned", "supervised", "suspended")
+AGE_BUCKETS = ((0, 7), (8, 15), (16, 30), (31, None))
+
+
+def _list_clause(name: str, now, cutoff):
+    return {
+        "overdue": Case.next_deadline < now,
+        "due_soon": and_(Case.next_deadline >= now, Case.next_deadline <= cutoff),
+        "high_risk": Case.risk_level == "high",
+        "unassigned": and_(Case.status.in_(["accepted", "in_mediation"]), Case.mediator_id.is_(None)),
+        "supervised": Case.supervision_due_at.is_not(None),
+        "suspended": Case.suspended_at.is_not(None),
+    }[name]
+
+
+@bp.route("/")
+@role_required(Role.SUPERVISOR)
+def index():
+    now, town = utcnow(), current_town()
+    cutoff = due_soon_cutoff(now, town.calendar, town.tz)
+    is_open = Case.status.in_(OPEN)
+    # One aggregate for the headline counts.
+    counts = db.session.execute(select(*[
+        func.count().filter(_list_clause(name, now, cutoff)).label(name) for name in LISTS
+    ], func.count().label("open")).where(is_open)).one()._asdict()
+    # Office × status, one GROUP BY.
+    by_office = db.session.execute(
+        select(Case.lead_office_id, Case.status, func.count()).where(is_open)
+        .group_by(Case.lead_office_id, Case.status)).all()
+    offices = {o.id: o for o in db.session.scalars(select(Office))}
+    table: dict = {}
+    for office_id, status, n in by_office:
+        table.setdefault(office_id, {})[status] = n
+    # Age since received, one query: bucket edges are computed here, so the SQL only compares dates.
+    def aged(lo, hi):
+        older_than_lo = Case.received_at <= now - timedelta(days=lo)
+        return older_than_lo if hi is None else and_(older_than_lo, Case.received_at > now - timedelta(days=hi + 1))
+    ages = db.session.execute(select(*[func.count().filter(aged(lo, hi)) for lo, hi in AGE_BUCKETS])
+                              .where(is_open)).one()
+
+    shown = request.args.get("list") if request.args.get("list") in LISTS else "overdue"
+    cases = db.session.scalars(
+        select(Case).where(is_open, _list_clause(shown, now, cutoff))
+        .options(joinedload(Case.lead_office), joinedload(Case.mediator), joinedload(Case.village))
+        .order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id).limit(200)).all()
+    mediators = _mediators()
+    return render_template("cases/dashboard.html", counts=counts, table=table, offices=offices,
+                           statuses=OPEN, ages=list(zip(AGE_BUCKETS, ages)), shown=shown, lists=LISTS,
+                           cases=cases, now=now, mediators=mediators,
+                           office_choices=[o for o in offices.values() if o.active])
+
+
+def _mediators():
+    from ..auth.models import User
+    return db.session.scalars(select(User).options(joinedload(User.office)).where(
+        User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]), User.active.is_(True))
+        .order_by(User.office_id, User.id)).all()
+
+
+@bp.route("/bulk", methods=["POST"])
+@role_required(Role.SUPERVISOR)
+def bulk():
+    """One action on the selected cases. Each case succeeds or is refused on its own, with its reason."""
+    now, town = utcnow(), current_town()
+    references = request.form.getlist("case")[:200]
+    operation = request.form.get("operation")
+    if not references or operation not in ("assign", "transfer", "supervise", "agenda"):
+        flash(_("Choose cases and an action."), "warning")
+        return redirect(request.referrer or url_for(".index"), 303)
+    try:
+        payload, due = _bulk_payload(operation, town)
+    except DomainError as err:
+        flash(_(err.message, **err.params), "danger")
+        return redirect(request.referrer or url_for(".index"), 303)
+    done, refused = [], []
+    cases = db.session.scalars(select(Case).where(Case.reference.in_(references))).all()
+    meeting = next_meeting(now, town) if operation == "agenda" else None
+    for case in cases:
+        savepoint = db.session.begin_nested()
+        try:
+            if operation == "agenda":
+                add_to_agenda(meeting, case, current_user, now)
+            else:
+                action = {"assign": Action.ASSIGN, "transfer": Action.TRANSFER, "supervise": Action.SUPERVISE}[operation]
+                perform(case, action, current_user, Payload(**payload), now=now, town=town)
+            savepoint.commit()
+            done.append(case.reference)
+        except DomainError as err:
+            savepoint.rollback()
+            refused.append(f"{case.reference}: {_(err.message, **err.params)}")
+    db.session.commit()
+    if done:
+        flash(_("Done for %(n)s cases: %(refs)s", n=len(done), refs="、".join(done)), "success")
+    for line in refused:
+        flash(line, "warning")
+    return redirect(request.referrer or url_for(".index"), 303)
+
+
+def _bulk_payload(operation: str, town):
+    form = request.form
+    if operation == "assign":
+        mediator = form.get("mediator", "")
+        if not mediator.isdigit():
+            raise DomainError("Choose the mediator.")
+        return {"mediator_id": int(mediator)}, None
+    if operation == "transfer":
+        office = form.get("office", "")
+        if not office.isdigit():
+            raise DomainError("Choose the new lead office.")
+        return {"lead_office_id": int(office), "reason": form.get("reason", "")}, None
+    if operation == "supervise":
+        try:
+            due = parse_local(form.get("due_at", ""), town.tz)
+        except ValueError:
+            raise DomainError("Give the instruction's due date.") from None
+        return {"reason": form.get("reason", ""), "due_at": due}, due
+    return {}, None

@@ -1,0 +1,28 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..forms_common import LocalDateTimeField, not_blank
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class AddCaseForm(FlaskForm):
+    reference = StringField(_l("Case reference"), validators=[not_blank, Length(max=24)])
+    add = SubmitField(_l("Add to the agenda"))
+
+
+class DecisionForm(FlaskForm):
+    decision = TextAreaField(_l("Decision and instruction"), validators=[not_blank, Length(max=4000)])
+    lead_office = SelectField(_l("Lead office from now on"), coerce=_optional_int, validators=[Optional()])
+    due_at = LocalDateTimeField(_l("New deadline"), validators=[Optional()])
+    save = SubmitField(_l("Record the decision"))
+
+
+class CloseMeetingForm(FlaskForm):
+    attendees = TextAreaField(_l("Attendees"), validators=[Length(max=4000)])
+    minutes = TextAreaField(_l("Minutes"), validators=[not_blank, Length(max=20000)])
+    close = SubmitField(_l("Close the meeting (read-only afterwards)"))

@@ -1,0 +1,109 @@
+"""Joint meetings (联席会议): agenda, decisions, minutes. Supervisors edit; attendees read."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..admin.models import Office
+from ..auth.permissions import role_required
+from ..cases.access import get_visible_case_or_404
+from ..cases.models import Case
+from ..core.errors import DomainError
+from ..core.vocab import Role
+from ..db import utcnow
+from ..extensions import db
+from ..jobs.sweeps import pre_meeting_agenda
+from ..town import current_town
+from .forms import AddCaseForm, CloseMeetingForm, DecisionForm
+from .models import AgendaItem, Meeting
+from .services import add_to_agenda, close_meeting, record_decision, remove_from_agenda
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+READERS = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER, Role.LIAISON)
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).options(
+            selectinload(Meeting.items).joinedload(AgendaItem.case).joinedload(Case.lead_office)))
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _error(err: DomainError) -> str:
+    return _(err.message, **err.params)
+
+
+@bp.route("/")
+@role_required(*READERS)
+def index():
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(60)).all()
+    return render_template("meetings/index.html", meetings=meetings)
+
+
+@bp.route("/build", methods=["POST"])
+@role_required(Role.SUPERVISOR)
+def build():
+    """Build (or top up) the next meeting's agenda now, as the pre-meeting job does."""
+    added = pre_meeting_agenda(utcnow())
+    db.session.commit()
+    meeting = db.session.scalar(select(Meeting).where(Meeting.held_at.is_(None))
+                                .order_by(Meeting.scheduled_at.desc()))
+    flash(_("%(n)s cases added to the agenda.", n=added), "success")
+    return redirect(url_for(".show", meeting_id=meeting.id), 303)
+
+
+@bp.route("/<int:meeting_id>", methods=["GET", "POST"])
+@role_required(*READERS)
+def show(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    editing = current_user.role_enum == Role.SUPERVISOR and meeting.held_at is None
+    add_form, close_form = AddCaseForm(prefix="add"), CloseMeetingForm(prefix="close")
+    offices = db.session.scalars(select(Office).where(Office.active.is_(True)).order_by(Office.id)).all()
+    decision_forms = {}
+    for item in meeting.items:
+        form = DecisionForm(prefix=f"item{item.id}")
+        form.lead_office.choices = [("", _("Unchanged"))] + [(o.id, o.name) for o in offices]
+        form.tz = current_town().tz
+        decision_forms[item.id] = form
+    if request.method == "POST":
+        if not editing:
+            abort(403)
+        return _handle_post(meeting, add_form, close_form, decision_forms)
+    close_form.minutes.data = close_form.minutes.data or meeting.minutes
+    return render_template("meetings/show.html", meeting=meeting, editing=editing, add_form=add_form,
+                           close_form=close_form, decision_forms=decision_forms, now=utcnow())
+
+
+def _handle_post(meeting, add_form, close_form, decision_forms):
+    now, town = utcnow(), current_town()
+    try:
+        if add_form.add.data and add_form.validate():
+            case = get_visible_case_or_404(current_user, add_form.reference.data.strip().upper())
+            add_to_agenda(meeting, case, current_user, now)
+        elif close_form.close.data and close_form.validate():
+            close_meeting(meeting, now, close_form.minutes.data, close_form.attendees.data or "")
+        elif request.form.get("remove"):
+            item = next((i for i in meeting.items if str(i.id) == request.form["remove"]), None) or abort(404)
+            remove_from_agenda(item)
+        else:
+            item = next((i for i in meeting.items if decision_forms[i.id].save.data), None)
+            if item is None or not decision_forms[item.id].validate():
+                db.session.rollback()
+                return render_template("meetings/show.html", meeting=meeting, editing=True, add_form=add_form,
+                                       close_form=close_form, decision_forms=decision_forms, now=now), 422
+            form = decision_forms[item.id]
+            record_decision(item, current_user, now, town, decision=form.decision.data,
+                            lead_office_id=form.lead_office.data, due_at=form.due_at.aware(town.tz))
+        if add_form.errors or close_form.errors:
+            return render_template("meetings/show.html", meeting=meeting, editing=True, add_form=add_form,
+                                   close_form=close_form, decision_forms=decision_forms, now=now), 422
+        db.session.commit()
+        flash(_("Saved."), "success")
+    except DomainError as err:
+        db.session.rollback()
+        flash(_error(err), "danger")
+    return redirect(url_for(".show", meeting_id=meeting.id), 303)
