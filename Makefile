@@ -52,7 +52,7 @@ test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 extract-messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k DomainError -k TransitionRefused -k StaleVersion \
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs ".*"  -k _l -k N_ -k DomainError -k TransitionRefused -k StaleVersion \
 		-o mediation/translations/messages.pot .
 	$(BIN)/pybabel update -i mediation/translations/messages.pot -d mediation/translations --no-fuzzy-matching
 
