@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..admin.models import Office
 from ..auth.permissions import role_required
+from ..auth.queries import assignable_users
 from ..core.deadlines import due_soon_cutoff
 from ..core.errors import DomainError
 from ..core.lifecycle import OPEN_STATUSES, Action, Payload
@@ -69,18 +70,11 @@ def index():
         select(Case).where(is_open, _list_clause(shown, now, cutoff))
         .options(joinedload(Case.lead_office), joinedload(Case.mediator), joinedload(Case.village))
         .order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id).limit(200)).all()
-    mediators = _mediators()
+    mediators = assignable_users()
     return render_template("cases/dashboard.html", counts=counts, table=table, offices=offices,
                            statuses=OPEN, ages=list(zip(AGE_BUCKETS, ages)), shown=shown, lists=LISTS,
                            cases=cases, now=now, mediators=mediators,
                            office_choices=[o for o in offices.values() if o.active])
-
-
-def _mediators():
-    from ..auth.models import User
-    return db.session.scalars(select(User).options(joinedload(User.office)).where(
-        User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]), User.active.is_(True))
-        .order_by(User.office_id, User.id)).all()
 
 
 @bp.route("/bulk", methods=["POST"])

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..admin.models import Office, Village
 from ..auth import audit
-from ..auth.models import User
+from ..auth.queries import assignable_users
 from ..core.errors import DomainError, StaleVersion
 from ..core.lifecycle import OPEN_STATUSES, TRANSITIONS, Action, Status, available_actions
 from ..core.risk import RULES_BY_CODE
@@ -138,12 +138,7 @@ def _offices():
 
 
 def _mediator_choices(office_ids=None) -> list[tuple[int, str]]:
-    stmt = (select(User).options(joinedload(User.office))
-            .where(User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]), User.active.is_(True))
-            .order_by(User.office_id, User.id))
-    if office_ids is not None:
-        stmt = stmt.where(User.office_id.in_(office_ids))
-    return [(u.id, f"{u.display_name} ({u.office.name})") for u in db.session.scalars(stmt)]
+    return [(u.id, f"{u.display_name} ({u.office.name})") for u in assignable_users(office_ids)]
 
 
 def _prepare(form, case: Case):
