@@ -19,12 +19,14 @@ routing (registered, accepted) a case has no lead office, no co-office and no me
 routing on it is led by judicial_office with law_firm as co-office and "mediator" assigned.
 SUSPENDED below is such an in_mediation case that the supervisor then suspended.
 """
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from mediation.cases.models import Case, TimelineEvent
+from mediation.cases.models import Case, Supervision, TimelineEvent
 from mediation.cases.services import perform
 from mediation.core.lifecycle import Action, Payload, Status
 from mediation.db import utcnow
@@ -70,6 +72,8 @@ STATE_FOR = {
     "transfer": Status.IN_MEDIATION,
     "extend": Status.IN_MEDIATION,
     "escalate": Status.IN_MEDIATION,
+    "assign": Status.IN_MEDIATION,
+    "supervise": Status.IN_MEDIATION,  # also registered and accepted: see SUPERVISE_BEFORE_ROUTING
     "suspend": Status.IN_MEDIATION,
     "resume": SUSPENDED,
     "close": Status.IN_MEDIATION,
@@ -91,6 +95,8 @@ ACTION_MATRIX = {
     "transfer":    (403, 200, 403, 403, 404, 404, 403, 403),
     "extend":      (403, 200, 403, 403, 404, 404, 403, 403),
     "escalate":    (403, 200, 200, 403, 404, 404, 403, 403),
+    "assign":      (403, 200, 403, 403, 404, 404, 403, 403),
+    "supervise":   (403, 200, 403, 403, 404, 404, 403, 403),
     "suspend":     (403, 200, 200, 403, 404, 404, 403, 403),
     "resume":      (403, 200, 200, 403, 404, 404, 403, 403),
     "close":       (403, 200, 200, 403, 404, 404, 403, 403),
@@ -103,7 +109,7 @@ ACTION_MATRIX = {
 TARGET = {
     "accept": Status.ACCEPTED, "reject": Status.REJECTED, "merge": Status.MERGED,
     "route": Status.IN_MEDIATION, "log_session": None, "transfer": None, "extend": None,
-    "escalate": None, "suspend": None, "resume": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
+    "escalate": None, "assign": None, "supervise": None, "suspend": None, "resume": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
     "reopen": Status.IN_MEDIATION, "archive": Status.ARCHIVED,
 }
 
@@ -118,6 +124,8 @@ WRONG_STATE = {
     "transfer": Status.CLOSED,
     "extend": Status.CLOSED,
     "escalate": Status.CLOSED,
+    "assign": Status.CLOSED,
+    "supervise": Status.CLOSED,
     "suspend": SUSPENDED,  # already suspended
     "resume": Status.IN_MEDIATION,  # not suspended
     "close": Status.CLOSED,
@@ -146,6 +154,20 @@ QUEUE_LISTING = [
     ("liaison", "all", False),
     ("lawyer", None, True),
 ]
+
+
+# SUPERVISE is also available before routing. GET /cases/<ref>/supervise on a registered or an
+# accepted case (no lead office, co-office or mediator yet; intake office judicial_office):
+SUPERVISE_BEFORE_ROUTING = {
+    #                   admin sup  med  omed vmed pol  law  view
+    Status.REGISTERED: (403, 200, 403, 403, 404, 404, 404, 403),
+    Status.ACCEPTED:   (403, 200, 403, 403, 404, 404, 404, 403),
+}
+
+# The mediator choices on GET /cases/<ref>/assign for a routed case (lead judicial_office,
+# co-office law_firm): active mediators and liaisons of those two offices.
+ASSIGN_CHOICES = {"admin": False, "supervisor": False, "mediator": True, "other_mediator": True,
+                  "village_mediator": False, "liaison": False, "lawyer": True, "viewer": False}
 
 
 def expected_action_status(action: str, role: str) -> int:
@@ -181,6 +203,28 @@ def case_state(db, case_id: int) -> tuple[str, int, int]:
     return status, version, events
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_input(moment: datetime) -> str:
+    """A datetime-local input value, as the browser sends it, in the town's zone."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def future_due_at(days: int = 14) -> str:
+    return local_input(datetime.now(timezone.utc) + timedelta(days=days))
+
+
+def case_extras(db, case_id: int) -> tuple[int | None, int, datetime | None]:
+    """(mediator id, supervision rows, supervision due date) read straight from the database."""
+    db.session.rollback()
+    mediator_id, due = db.session.execute(select(Case.mediator_id, Case.supervision_due_at)
+                                          .where(Case.id == case_id)).one()
+    supervisions = db.session.scalar(select(func.count()).select_from(Supervision)
+                                     .where(Supervision.case_id == case_id))
+    return mediator_id, supervisions, due
+
+
 def valid_form(action: str, case, town, users, make_case) -> dict:
     """A submission that would succeed for someone with the right capacity."""
     offices = town["offices"]
@@ -202,6 +246,10 @@ def valid_form(action: str, case, town, users, make_case) -> dict:
         data.update(outcome="withdrawn")
     elif action == "follow_up":
         data.update(performance="performed")
+    elif action == "assign":
+        data.update(mediator=str(users["other_mediator"].id))  # judicial_office, like the case's lead
+    elif action == "supervise":
+        data.update(reason="请于两周内上报调解进展", due_at=future_due_at())
     return data
 
 
@@ -213,6 +261,9 @@ def test_tables_cover_every_action_and_role(users):
     actions = {a.value for a in Action}
     for table in (STATE_FOR, ACTION_MATRIX, TARGET, WRONG_STATE):
         assert set(table) == actions
+    for table in (ASSIGN_CHOICES,):
+        assert set(table) == set(ROLES)
+    assert all(len(row) == len(ROLES) for row in SUPERVISE_BEFORE_ROUTING.values())
     assert set(users) == set(ROLES)
     for table in (QUEUE_PAGE, REGISTER_PAGE, DETAIL_PAGE, PERSONAL_DATA):
         assert set(table) == set(ROLES)
@@ -300,7 +351,7 @@ def test_case_detail(client, users, login, make_case, role):
 
 # The buttons on a suspended case: resume instead of suspend; everything else as before.
 SUSPENDED_BUTTONS = {
-    "supervisor": {"log_session", "transfer", "extend", "escalate", "resume", "close"},
+    "supervisor": {"log_session", "transfer", "extend", "escalate", "assign", "supervise", "resume", "close"},
     "mediator": {"log_session", "escalate", "resume", "close"},
     "lawyer": {"log_session"},
     "admin": set(), "other_mediator": set(), "viewer": set(),
@@ -346,10 +397,12 @@ def test_action_post(client, db, town, users, login, make_case, action, role):
     case = build_case(make_case, users, db, STATE_FOR[action])
     form = valid_form(action, case, town, users, make_case)
     status_before, version_before, events_before = case_state(db, case.id)
+    mediator_before, supervisions_before, due_before = case_extras(db, case.id)
     login(users[role])
     response = client.post(f"/cases/{case.reference}/{action}", data=form)
     expected = expected_action_status(action, role)
     status_after, version_after, events_after = case_state(db, case.id)
+    mediator_after, supervisions_after, due_after = case_extras(db, case.id)
     if expected == 200:
         # The refusals below are only meaningful if this very form succeeds for the right people.
         assert response.status_code == 303, response.get_data(as_text=True)
@@ -359,9 +412,31 @@ def test_action_post(client, db, town, users, login, make_case, action, role):
         if action in ("suspend", "resume"):
             suspended_at = db.session.scalar(select(Case.suspended_at).where(Case.id == case.id))
             assert (suspended_at is not None) == (action == "suspend")
+        # The mediator after a successful POST: route assigns the one chosen, transfer to
+        # police_station drops the judicial_office mediator, assign puts in other_mediator.
+        if action == "route":
+            assert (mediator_before, mediator_after) == (None, users["mediator"].id)
+        elif action == "transfer":
+            assert (mediator_before, mediator_after) == (users["mediator"].id, None)
+        elif action == "assign":
+            assert (mediator_before, mediator_after) == (users["mediator"].id, users["other_mediator"].id)
+        else:
+            assert mediator_after == mediator_before
+        if action == "supervise":
+            assert (supervisions_before, supervisions_after) == (0, 1)
+            supervision = db.session.scalars(select(Supervision).where(Supervision.case_id == case.id)).one()
+            assert supervision.instruction == form["reason"]
+            assert supervision.created_by_id == users[role].id
+            assert supervision.done_at is None
+            assert local_input(supervision.due_at) == form["due_at"]
+            assert due_after == supervision.due_at
+        else:
+            assert (supervisions_after, due_after) == (supervisions_before, due_before)
     else:
         assert response.status_code == expected
         assert (status_after, version_after, events_after) == (status_before, version_before, events_before)
+        assert (mediator_after, supervisions_after, due_after) == (mediator_before, supervisions_before,
+                                                                   due_before)
 
 
 ALLOWED_CASES = [(a, r) for a, row in ACTION_MATRIX.items() for r, code in zip(ROLES, row) if code == 200]
@@ -402,6 +477,169 @@ def test_unknown_action_is_404(client, users, login, make_case, role, method):
     case = make_case(Status.IN_MEDIATION)
     login(users[role])
     assert client.open(f"/cases/{case.reference}/frobnicate", method=method).status_code == 404
+
+
+# --------------------------------------------------------------------------------------------
+# Assign and supervise: beyond the matrix
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("state", list(SUPERVISE_BEFORE_ROUTING), ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_supervise_before_routing(client, db, town, users, login, make_case, state, role):
+    case = make_case(state)
+    login(users[role])
+    expected = SUPERVISE_BEFORE_ROUTING[state][ROLES.index(role)]
+    assert client.get(f"/cases/{case.reference}/supervise").status_code == expected
+    before = case_state(db, case.id)
+    response = client.post(f"/cases/{case.reference}/supervise",
+                           data=valid_form("supervise", case, town, users, make_case))
+    after = case_state(db, case.id)
+    _mediator, supervisions, due = case_extras(db, case.id)
+    if expected == 200:
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert after[0] == before[0] == state.value
+        assert after[2] == before[2] + 1
+        assert supervisions == 1 and due is not None
+        html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+        assert "请于两周内上报调解进展" in html
+    else:
+        assert response.status_code == expected
+        assert after == before
+        assert (supervisions, due) == (0, None)
+
+
+def test_supervise_button_before_routing(client, users, login, make_case):
+    login(users["supervisor"])
+    for state in SUPERVISE_BEFORE_ROUTING:
+        case = make_case(state)
+        html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+        assert f'href="/cases/{case.reference}/supervise"' in html
+        assert f'href="/cases/{case.reference}/assign"' not in html
+
+
+def test_assign_choices_are_the_case_offices_people(client, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    response = client.get(f"/cases/{case.reference}/assign")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for role, offered in ASSIGN_CHOICES.items():
+        assert (f'value="{users[role].id}"' in html) is offered, role
+    # the current mediator is preselected
+    assert f'selected value="{users["mediator"].id}"' in html or \
+        f'value="{users["mediator"].id}" selected' in html
+
+
+@pytest.mark.parametrize("who", ["village_mediator", "liaison", "supervisor", "nobody"])
+def test_assign_someone_outside_the_case_offices_is_refused(client, db, town, users, login, make_case, who):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    form = valid_form("assign", case, town, users, make_case)
+    form["mediator"] = "999999" if who == "nobody" else str(users[who].id)
+    before, extras = case_state(db, case.id), case_extras(db, case.id)
+    response = client.post(f"/cases/{case.reference}/assign", data=form)
+    assert response.status_code == 422
+    assert case_state(db, case.id) == before
+    assert case_extras(db, case.id) == extras
+    assert extras[0] == users["mediator"].id
+
+
+@pytest.mark.parametrize("who", ["supervisor", "admin"])
+def test_bulk_assign_only_a_mediator_or_liaison(client, db, users, login, make_case, who):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    client.post("/supervision/bulk", data={"case": [case.reference], "operation": "assign",
+                                           "mediator": str(users[who].id)})
+    assert case_extras(db, case.id)[0] == users["mediator"].id
+
+
+def test_assign_needs_a_mediator(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    form = valid_form("assign", case, town, users, make_case)
+    del form["mediator"]
+    before = case_state(db, case.id)
+    assert client.post(f"/cases/{case.reference}/assign", data=form).status_code == 422
+    assert case_state(db, case.id) == before
+
+
+def test_assign_hands_the_case_over(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    response = client.post(f"/cases/{case.reference}/assign",
+                           data=valid_form("assign", case, town, users, make_case))
+    assert response.status_code == 303
+    event = db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
+                               .order_by(TimelineEvent.id.desc())).first()
+    assert event.action == "assign"
+    assert event.details["mediator_id"] == users["other_mediator"].id
+    assert event.details["from_mediator_id"] == users["mediator"].id
+    # the new mediator works the case, the old one no longer stands as its mediator
+    login(users["other_mediator"])
+    assert client.get(f"/cases/{case.reference}/log_session").status_code == 200
+    assert client.get(f"/cases/{case.reference}/close").status_code == 200
+    login(users["mediator"])
+    assert client.get(f"/cases/{case.reference}/log_session").status_code == 403
+    assert client.get(f"/cases/{case.reference}/close").status_code == 403
+
+
+def test_assign_with_a_stale_version_changes_nothing(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    form = valid_form("assign", case, town, users, make_case)
+    form["version"] = str(case.version - 1)
+    before, extras = case_state(db, case.id), case_extras(db, case.id)
+    response = client.post(f"/cases/{case.reference}/assign", data=form)
+    assert response.status_code == 303
+    assert case_state(db, case.id) == before
+    assert case_extras(db, case.id) == extras
+
+
+@pytest.mark.parametrize("change", ["past", "now", "missing_due_at", "garbage_due_at", "blank_reason"])
+def test_supervise_refused(client, db, town, users, login, make_case, change):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    form = valid_form("supervise", case, town, users, make_case)
+    if change == "past":
+        form["due_at"] = local_input(datetime.now(timezone.utc) - timedelta(days=1))
+    elif change == "now":
+        form["due_at"] = local_input(datetime.now(timezone.utc))  # this minute: already begun, not future
+    elif change == "missing_due_at":
+        del form["due_at"]
+    elif change == "garbage_due_at":
+        form["due_at"] = "next week"
+    else:
+        form["reason"] = "   "
+    before, extras = case_state(db, case.id), case_extras(db, case.id)
+    response = client.post(f"/cases/{case.reference}/supervise", data=form)
+    assert response.status_code == 422
+    assert case_state(db, case.id) == before
+    assert case_extras(db, case.id) == extras == (users["mediator"].id, 0, None)
+
+
+def test_supervise_due_at_is_read_in_shanghai(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    year = datetime.now(timezone.utc).year + 1
+    form = valid_form("supervise", case, town, users, make_case)
+    form["due_at"] = f"{year}-03-01T10:00"
+    assert client.post(f"/cases/{case.reference}/supervise", data=form).status_code == 303
+    _mediator, supervisions, due = case_extras(db, case.id)
+    assert supervisions == 1
+    assert due == datetime(year, 3, 1, 2, 0, tzinfo=timezone.utc)
+
+
+def test_supervise_twice_the_earliest_open_instruction_is_due(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    year = datetime.now(timezone.utc).year + 1
+    for due_at in (f"{year}-05-01T09:00", f"{year}-03-01T09:00", f"{year}-04-01T09:00"):
+        form = valid_form("supervise", case, town, users, make_case)
+        form.update(due_at=due_at, version=str(case_state(db, case.id)[1]))
+        assert client.post(f"/cases/{case.reference}/supervise", data=form).status_code == 303
+    _mediator, supervisions, due = case_extras(db, case.id)
+    assert supervisions == 3
+    assert due == datetime(year, 3, 1, 1, 0, tzinfo=timezone.utc)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..core import deadlines
 from ..core.errors import StaleVersion, TransitionRefused
 from ..core.lifecycle import Action, CaseFacts, Payload, Status, decide
 from ..core.town import Town
-from ..core.vocab import Outcome
+from ..core.vocab import Outcome, Role
 from ..extensions import db
 from .access import actor_for
 from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
@@ -76,7 +76,10 @@ def refresh_deadlines(case: Case, town: Town) -> None:
 def _complete_payload(p: Payload) -> None:
     """Fill in from the database what guards compare against (offices, merge target)."""
     if p.mediator_id is not None:
-        p.mediator_office_id = db.session.scalar(select(User.office_id).where(User.id == p.mediator_id))
+        row = db.session.execute(select(User.office_id, User.role, User.active).where(User.id == p.mediator_id)).first()
+        if row is None or not row.active or row.role not in (Role.MEDIATOR.value, Role.LIAISON.value):
+            raise TransitionRefused("Choose a mediator or liaison.", field="mediator_id")
+        p.mediator_office_id = row.office_id
     if p.merge_target_id is not None:
         status = db.session.scalar(select(Case.status).where(Case.id == p.merge_target_id))
         p.merge_target_status = Status(status) if status else Status.MERGED

@@ -34,6 +34,9 @@ SCOPES = {
     Role.ADMIN: ("all",),
     Role.VIEWER: ("all",),
 }
+# Lifecycle payload fields named by a refusal, and the form fields that show them.
+FORM_FIELD = {"mediator_id": "mediator", "lead_office_id": "lead_office", "co_office_ids": "co_offices",
+              "merge_target": "target"}
 SCOPE_LABELS = {"mine": _l("My cases"), "office": _l("My office's queue"), "all": _l("All cases")}
 
 
@@ -214,7 +217,7 @@ def act(reference: str, action_name: str):
         except DomainError as err:
             db.session.rollback()
             case = get_visible_case_or_404(current_user, reference)
-            field = getattr(form, err.field, None) if err.field else None
+            field = getattr(form, FORM_FIELD.get(err.field, err.field), None) if err.field else None
             if field is not None and field.name != "version":
                 field.errors = list(field.errors) + [_message(err)]
             else:

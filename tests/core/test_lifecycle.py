@@ -3,6 +3,7 @@
 The expected transition table is written out here literally (DESIGN.md's diagram as
 implemented), not read from TRANSITIONS, so a change to the table makes a test fail.
 """
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -27,6 +28,8 @@ EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
     A.TRANSFER: (frozenset({S.IN_MEDIATION}), None),
     A.EXTEND: (frozenset({S.IN_MEDIATION}), None),
     A.ESCALATE: (frozenset({S.IN_MEDIATION}), None),
+    A.ASSIGN: (frozenset({S.IN_MEDIATION}), None),
+    A.SUPERVISE: (frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION}), None),
     A.SUSPEND: (frozenset({S.IN_MEDIATION}), None),
     A.RESUME: (frozenset({S.IN_MEDIATION}), None),
     A.CLOSE: (frozenset({S.IN_MEDIATION}), S.CLOSED),
@@ -36,7 +39,8 @@ EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
 }
 
 # What each role may do on a case, when it stands in the right capacity (DESIGN.md's roles
-# table as implemented): supervisors everything; the assigned mediator sessions, escalation,
+# table as implemented): supervisors everything (re-assigning the mediator and 督办 supervision
+# instructions are theirs alone); the assigned mediator sessions, escalation,
 # suspending and resuming, closing, return visits, reopening; a participating liaison logs sessions.
 SUPERVISOR_ACTIONS = frozenset(Action)
 MEDIATOR_ACTIONS = frozenset({A.LOG_SESSION, A.ESCALATE, A.SUSPEND, A.RESUME, A.CLOSE, A.FOLLOW_UP,
@@ -49,11 +53,14 @@ LIAISON = Actor(Role.LIAISON, office_participates=True)
 
 CASE_ID = 10
 LEAD_OFFICE = 1
+CO_OFFICE = 3
+OTHER_OFFICE = 4  # neither lead nor co-office of the case
+NOW = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)
 
 
 def facts(status: Status, **kw) -> CaseFacts:
     kw = {"sessions_logged": 1, "extended": False, "lead_office_id": LEAD_OFFICE, "case_id": CASE_ID,
-          "suspended": False, **kw}
+          "suspended": False, "office_ids": frozenset({LEAD_OFFICE, CO_OFFICE}), **kw}
     return CaseFacts(status=status, **kw)
 
 
@@ -77,6 +84,8 @@ def good_payload(action: Action) -> Payload:
         A.TRANSFER: Payload(lead_office_id=2, reason="涉及治安案件"),
         A.EXTEND: Payload(extension_days=15, parties_consent=True, reason="双方同意延期"),
         A.ESCALATE: Payload(reason="矛盾激化"),
+        A.ASSIGN: Payload(mediator_id=8, mediator_office_id=LEAD_OFFICE),
+        A.SUPERVISE: Payload(reason="请于一周内上报调解进展", due_at=NOW + timedelta(days=7), now=NOW),
         A.SUSPEND: Payload(reason="双方外出务工，暂时无法调解"),
         A.RESUME: Payload(),
         A.CLOSE: Payload(outcome=Outcome.AGREEMENT_WRITTEN, agreement_text="赔偿修理费",
@@ -99,8 +108,8 @@ def test_vocabulary_of_states_and_actions():
     assert {s.value for s in Status} == {
         "registered", "accepted", "rejected", "in_mediation", "closed", "followed_up", "archived", "merged"}
     assert {a.value for a in Action} == {
-        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "suspend", "resume",
-        "close", "follow_up", "reopen", "archive", "merge"}
+        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "assign", "supervise",
+        "suspend", "resume", "close", "follow_up", "reopen", "archive", "merge"}
     assert OPEN_STATUSES == {S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION}
     assert FINAL_STATUSES == {S.REJECTED, S.ARCHIVED, S.MERGED}
     assert MAX_EXTENSION_DAYS == 30
@@ -236,10 +245,12 @@ def test_available_actions_matrix(who, status, extended, suspended):
 
 
 @pytest.mark.parametrize("status, suspended, expected", [
-    (S.REGISTERED, False, {A.ACCEPT, A.REJECT, A.MERGE}),
-    (S.ACCEPTED, False, {A.ROUTE, A.MERGE}),
-    (S.IN_MEDIATION, False, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.SUSPEND, A.CLOSE}),
-    (S.IN_MEDIATION, True, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.RESUME, A.CLOSE}),
+    (S.REGISTERED, False, {A.ACCEPT, A.REJECT, A.MERGE, A.SUPERVISE}),
+    (S.ACCEPTED, False, {A.ROUTE, A.MERGE, A.SUPERVISE}),
+    (S.IN_MEDIATION, False, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.ASSIGN, A.SUPERVISE, A.SUSPEND,
+                             A.CLOSE}),
+    (S.IN_MEDIATION, True, {A.LOG_SESSION, A.TRANSFER, A.EXTEND, A.ESCALATE, A.ASSIGN, A.SUPERVISE, A.RESUME,
+                            A.CLOSE}),
     (S.CLOSED, False, {A.FOLLOW_UP, A.REOPEN}),
     (S.FOLLOWED_UP, False, {A.REOPEN, A.ARCHIVE}),
     (S.REJECTED, False, set()),
@@ -257,6 +268,13 @@ def test_available_actions_literal_examples():
         A.LOG_SESSION, A.ESCALATE, A.RESUME, A.CLOSE}
     assert set(available_actions(facts(S.CLOSED), MEDIATOR)) == {A.FOLLOW_UP, A.REOPEN}
     assert set(available_actions(facts(S.REGISTERED), MEDIATOR)) == set()
+    assert set(available_actions(facts(S.ACCEPTED), MEDIATOR)) == set()
+    # re-assigning and supervising are the supervisor's alone
+    for actor in (MEDIATOR, LIAISON):
+        for status in Status:
+            for suspended in (False, True):
+                offered = available_actions(facts(status, suspended=suspended), actor)
+                assert A.ASSIGN not in offered and A.SUPERVISE not in offered
     assert available_actions(facts(S.IN_MEDIATION), LIAISON) == [A.LOG_SESSION]
     assert available_actions(facts(S.IN_MEDIATION, suspended=True), LIAISON) == [A.LOG_SESSION]
     assert available_actions(facts(S.CLOSED), LIAISON) == []
@@ -386,6 +404,118 @@ def test_extend_needs_a_reason(reason):
 def test_escalate_needs_a_reason():
     assert _field(A.ESCALATE, S.IN_MEDIATION, Payload()) == "reason"
     assert decide(A.ESCALATE, facts(S.IN_MEDIATION), MEDIATOR, Payload(reason="x")) == S.IN_MEDIATION
+
+
+# assign
+
+def test_assign_needs_a_mediator():
+    err = refused(A.ASSIGN, facts(S.IN_MEDIATION), SUPERVISOR, Payload())
+    assert err.field == "mediator_id"
+    assert err.message == "Choose the mediator."
+    # an office alone is not a mediator
+    assert _field(A.ASSIGN, S.IN_MEDIATION, Payload(mediator_office_id=LEAD_OFFICE)) == "mediator_id"
+
+
+@pytest.mark.parametrize("mediator_office", [OTHER_OFFICE, None], ids=["other_office", "no_office"])
+def test_assign_mediator_must_belong_to_the_lead_or_a_co_office(mediator_office):
+    err = refused(A.ASSIGN, facts(S.IN_MEDIATION), SUPERVISOR,
+                  Payload(mediator_id=8, mediator_office_id=mediator_office))
+    assert err.field == "mediator_id"
+    assert err.message == "The mediator must belong to the lead office or a co-office."
+
+
+@pytest.mark.parametrize("mediator_office", [LEAD_OFFICE, CO_OFFICE], ids=["lead", "co_office"])
+def test_assign_keeps_the_status(mediator_office):
+    p = Payload(mediator_id=8, mediator_office_id=mediator_office)
+    assert decide(A.ASSIGN, facts(S.IN_MEDIATION), SUPERVISOR, p) == S.IN_MEDIATION
+    # a suspended case may be given another mediator too
+    assert decide(A.ASSIGN, facts(S.IN_MEDIATION, suspended=True), SUPERVISOR, p) == S.IN_MEDIATION
+
+
+def test_assign_checks_the_case_offices_not_the_payload_routing():
+    """The offices are the case's own (facts), not lead/co-offices someone puts in the payload."""
+    p = Payload(mediator_id=8, mediator_office_id=OTHER_OFFICE, lead_office_id=OTHER_OFFICE,
+                co_office_ids=[OTHER_OFFICE])
+    assert _field(A.ASSIGN, S.IN_MEDIATION, p) == "mediator_id"
+    # the lead office counts only as far as the facts list it among the case's offices
+    assert _field(A.ASSIGN, S.IN_MEDIATION, Payload(mediator_id=8, mediator_office_id=LEAD_OFFICE),
+                  office_ids=frozenset({CO_OFFICE})) == "mediator_id"
+    assert _field(A.ASSIGN, S.IN_MEDIATION, Payload(mediator_id=8, mediator_office_id=LEAD_OFFICE),
+                  office_ids=frozenset()) == "mediator_id"
+
+
+@pytest.mark.parametrize("actor", [MEDIATOR, LIAISON], ids=["mediator", "liaison"])
+def test_only_the_supervisor_assigns(actor):
+    err = refused(A.ASSIGN, facts(S.IN_MEDIATION), actor, good_payload(A.ASSIGN))
+    assert err.message == "You may not take this action on this case."
+    assert err.field is None
+
+
+# supervise
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
+def test_supervise_needs_an_instruction(reason):
+    err = refused(A.SUPERVISE, facts(S.IN_MEDIATION), SUPERVISOR,
+                  Payload(reason=reason, due_at=NOW + timedelta(days=1), now=NOW))
+    assert err.field == "reason"
+    assert err.message == "Write the instruction."
+
+
+def test_supervise_checks_the_instruction_before_the_due_date():
+    assert _field(A.SUPERVISE, S.IN_MEDIATION, Payload()) == "reason"
+
+
+@pytest.mark.parametrize("now", [NOW, None], ids=["now", "no_now"])
+def test_supervise_needs_a_due_date(now):
+    err = refused(A.SUPERVISE, facts(S.IN_MEDIATION), SUPERVISOR, Payload(reason="督办", now=now))
+    assert err.field == "due_at"
+    assert err.message == "Give the instruction's due date."
+
+
+@pytest.mark.parametrize("due_at", [NOW, NOW - timedelta(seconds=1), NOW - timedelta(days=30)],
+                         ids=["now", "a_second_ago", "a_month_ago"])
+def test_supervise_due_date_must_be_in_the_future(due_at):
+    err = refused(A.SUPERVISE, facts(S.IN_MEDIATION), SUPERVISOR, Payload(reason="督办", due_at=due_at, now=NOW))
+    assert err.field == "due_at"
+    assert err.message == "The due date must be in the future."
+
+
+def test_supervise_due_date_compares_instants_across_zones():
+    shanghai = timezone(timedelta(hours=8))
+    # 10:00 in Shanghai is 02:00 UTC: the same instant as NOW, so not in the future
+    same_instant = datetime(2026, 6, 1, 10, 0, tzinfo=shanghai)
+    assert _field(A.SUPERVISE, S.IN_MEDIATION, Payload(reason="督办", due_at=same_instant, now=NOW)) == "due_at"
+    later = datetime(2026, 6, 1, 10, 1, tzinfo=shanghai)
+    assert decide(A.SUPERVISE, facts(S.IN_MEDIATION), SUPERVISOR,
+                  Payload(reason="督办", due_at=later, now=NOW)) == S.IN_MEDIATION
+
+
+@pytest.mark.parametrize("status", [S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION], ids=str)
+def test_supervise_keeps_the_status(status):
+    p = Payload(reason="请尽快联系双方", due_at=NOW + timedelta(minutes=1), now=NOW)
+    assert decide(A.SUPERVISE, facts(status), SUPERVISOR, p) == status
+    assert decide(A.SUPERVISE, facts(status), SUPERVISOR,
+                  Payload(reason="督办", due_at=NOW - timedelta(days=1))) == status  # no `now`: no date check
+
+
+def test_supervise_a_suspended_case():
+    assert decide(A.SUPERVISE, facts(S.IN_MEDIATION, suspended=True), SUPERVISOR,
+                  good_payload(A.SUPERVISE)) == S.IN_MEDIATION
+
+
+@pytest.mark.parametrize("actor", [MEDIATOR, LIAISON], ids=["mediator", "liaison"])
+@pytest.mark.parametrize("status", [S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION], ids=str)
+def test_only_the_supervisor_supervises(actor, status):
+    err = refused(A.SUPERVISE, facts(status), actor, good_payload(A.SUPERVISE))
+    assert err.message == "You may not take this action on this case."
+    assert err.field is None
+
+
+@pytest.mark.parametrize("status", [S.REJECTED, S.CLOSED, S.FOLLOWED_UP, S.ARCHIVED, S.MERGED], ids=str)
+def test_supervise_state_is_checked_before_the_guard(status):
+    err = refused(A.SUPERVISE, facts(status), SUPERVISOR, Payload())
+    assert err.params == {"status": status.value}
+    assert err.field is None
 
 
 # suspend, resume
