@@ -3,7 +3,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..auth.models import User
 from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
@@ -49,21 +51,15 @@ class CaseData:
 def next_reference(town: Town, year: int) -> str:
     """Hand out the next number for the year inside the caller's transaction.
 
-    The UPDATE takes a row lock, so concurrent registrations queue on it instead of
-    reading the same last value.
+    One upsert: the first case of a year creates the counter row, later ones bump it. The
+    row lock it takes makes concurrent registrations queue instead of reading the same value.
     """
-    prefix = town.reference_prefix
-    bumped = db.session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
-        .values(last_value=ReferenceCounter.last_value + 1)
-        .returning(ReferenceCounter.last_value)
-    ).scalar()
-    if bumped is None:
-        db.session.add(ReferenceCounter(prefix=prefix, year=year, last_value=1))
-        db.session.flush()
-        bumped = 1
-    return format_reference(prefix, year, bumped)
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ReferenceCounter).values(prefix=town.reference_prefix, year=year, last_value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["prefix", "year"],
+                                      set_={"last_value": ReferenceCounter.last_value + 1})
+    number = db.session.execute(stmt.returning(ReferenceCounter.last_value)).scalar_one()
+    return format_reference(town.reference_prefix, year, number)
 
 
 def register_case(data: CaseData, user: User | None, *, now: datetime, town: Town) -> Case:

@@ -1,9 +1,213 @@
-"""Printouts and statistics (filled in by the reports work)."""
-from flask import Blueprint
+"""Printouts and statistics: the weekly joint-meeting summary (HTML for the browser's print, PDF
+download), statistics for any period with an Excel export, one case's file and its agreement.
+
+Pages are rendered from plain figures (core/statistics.py) and a fixed number of queries
+(queries.py). Exports and prints that show personal data are recorded in the audit trail.
+"""
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, render_template, request, Response
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..auth import audit
+from ..auth.permissions import role_required
+from ..cases.access import get_visible_case_or_404, sees_personal_data
+from ..core.risk import RULES_BY_CODE
+from ..core.statistics import SOURCE_LABELS, Source, week_before_meeting, week_of, week_start
+from ..core.vocab import SUCCESS_OUTCOMES, Role
+from ..db import utcnow
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..presentation import label
+from ..town import current_town
+from . import charts, queries
+from .safety import scrub_identifiers
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
+# The joint meeting's attendees read the weekly summary; mediators work from their queues.
+WEEKLY_READERS = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER, Role.LIAISON)
+# Town-wide statistics, with a list of every closed case in the export: town level only.
+STATISTICS_READERS = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER)
+
+
+class BadRequestMessage(Exception):
+    """A query argument we cannot use: shown to the user, never a 500."""
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadRequestMessage(_("%(field)s: give a date as YYYY-MM-DD.", field=name)) from None
+
+
+def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.app_template_filter("scrub")
+def _scrub_filter(text):
+    return scrub_identifiers(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Weekly summary (联席会议周报)
+# ---------------------------------------------------------------------------------------------
+
+def _weekly_context():
+    """The week and meeting asked for, and the summary's figures; raises BadRequestMessage or 404."""
+    town, now = current_town(), utcnow()
+    meeting_id = request.args.get("meeting", type=int)
+    if request.args.get("meeting") and meeting_id is None:
+        abort(404)
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if meeting_id is not None and meeting is None:
+        abort(404)
+    week = _parse_date(request.args.get("week"), _("Week"))
+    if week is not None:
+        monday = week_start(week)
+    elif meeting is not None:
+        monday = week_before_meeting(meeting.scheduled_at, town.tz)
+    else:
+        monday = week_of(now, town.tz)
+    summary = queries.weekly_summary(monday, now, town, meeting_id=meeting_id)
+    trend = charts.grouped_bars([p.week.strftime("%m-%d") for p in summary.trend],
+                                [(_("New"), [p.new for p in summary.trend]),
+                                 (_("Closed"), [p.closed for p in summary.trend])])
+    attendees = [(code, next((o.name for o in summary.offices.values() if o.code == code), None))
+                 for code in current_app.config["MEETING_ATTENDEE_OFFICES"]]
+    nav_args = {"meeting": meeting_id} if meeting_id is not None else {}
+    link_args = dict(nav_args, week=monday.isoformat()) if request.args.get("week") else nav_args
+    return dict(s=summary, trend_chart=trend, attendees=attendees, risk_rules=RULES_BY_CODE,
+                link_args=link_args, nav_args=nav_args, prev_week=(monday - timedelta(days=7)).isoformat(),
+                next_week=(monday + timedelta(days=7)).isoformat())
+
 
 @bp.route("/weekly")
+@role_required(*WEEKLY_READERS)
 def weekly():
-    return "", 204
+    try:
+        context = _weekly_context()
+    except BadRequestMessage as err:
+        return render_template("errors/error.html", code=400, message=str(err)), 400
+    return render_template("reports/weekly.html", pdf=False, **context)
+
+
+@bp.route("/weekly.pdf")
+@role_required(*WEEKLY_READERS)
+def weekly_pdf():
+    from .pdf import html_to_pdf
+
+    try:
+        context = _weekly_context()
+    except BadRequestMessage as err:
+        return render_template("errors/error.html", code=400, message=str(err)), 400
+    body = html_to_pdf(render_template("reports/weekly.html", pdf=True, **context))
+    monday = context["s"].monday
+    audit.record("export", current_user, "weekly_summary", monday.isoformat(), format="pdf",
+                 meeting=request.args.get("meeting", type=int))
+    db.session.commit()
+    return _attachment(body, "application/pdf", f"weekly-summary-{monday.isoformat()}.pdf")
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics for any period
+# ---------------------------------------------------------------------------------------------
+
+def _period() -> tuple[date, date]:
+    today = utcnow().astimezone(current_town().tz).date()
+    first = _parse_date(request.args.get("start"), _("From")) or today.replace(day=1)
+    last = _parse_date(request.args.get("end"), _("To")) or today
+    if last < first:
+        raise BadRequestMessage(_("The end of the period comes before its start."))
+    if first.year < 2000 or last.year > 2999:
+        raise BadRequestMessage(_("Give dates between the years 2000 and 2999."))
+    return first, last
+
+
+def _statistics_charts(stats):
+    by_category = charts.horizontal_bars([(r.category, r.received_total) for r in stats.rows])
+    by_source = charts.horizontal_bars([(_(SOURCE_LABELS[s]), stats.totals.received[s]) for s in Source])
+    by_outcome = charts.horizontal_bars([(label("outcome", o), n) for o, n in stats.by_outcome.items()])
+    return {"category": by_category, "source": by_source, "outcome": by_outcome}
+
+
+@bp.route("/statistics")
+@role_required(*STATISTICS_READERS)
+def statistics():
+    try:
+        first, last = _period()
+    except BadRequestMessage as err:
+        return render_template("reports/statistics.html", error=str(err), stats=None,
+                               start=request.args.get("start", ""), end=request.args.get("end", "")), 400
+    stats = queries.period_figures(first, last, current_town())
+    return render_template("reports/statistics.html", error=None, stats=stats, first=first, last=last,
+                           start=first.isoformat(), end=last.isoformat(), sources=list(Source),
+                           source_labels=SOURCE_LABELS, charts=_statistics_charts(stats))
+
+
+@bp.route("/statistics.xlsx")
+@role_required(*STATISTICS_READERS)
+def statistics_xlsx():
+    from .excel import statistics_workbook
+
+    try:
+        first, last = _period()
+    except BadRequestMessage as err:
+        return render_template("reports/statistics.html", error=str(err), stats=None,
+                               start=request.args.get("start", ""), end=request.args.get("end", "")), 400
+    town = current_town()
+    stats = queries.period_figures(first, last, town)
+    body = statistics_workbook(first, last, current_app.config["TOWN_NAME"], stats,
+                               queries.closed_cases(first, last, town))
+    audit.record("export", current_user, "statistics", f"{first.isoformat()}..{last.isoformat()}", format="xlsx")
+    db.session.commit()
+    return _attachment(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       f"statistics-{first.isoformat()}-{last.isoformat()}.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# One case: its file (卷宗) and its agreement (调解协议书)
+# ---------------------------------------------------------------------------------------------
+
+def _case_for_print(reference: str, document: str):
+    case = queries.load_case_file(get_visible_case_or_404(current_user, reference))
+    full = sees_personal_data(current_user, case)
+    if full and case.parties:
+        audit.record("print_personal_data", current_user, "case", case.reference, document=document)
+        db.session.commit()
+    return case, full
+
+
+def committee_name(case) -> str:
+    """The people's mediation committee that seals the agreement: a village's own committee, or the town's."""
+    office = case.lead_office
+    if office is not None and office.kind == "village_committee":
+        return office.name
+    return _("%(town)s People's Mediation Committee", town=current_app.config["TOWN_NAME"])
+
+
+@bp.route("/cases/<reference>/file")
+@login_required
+def case_file(reference: str):
+    case, full = _case_for_print(reference, "file")
+    return render_template("reports/case_file.html", case=case, full=full, risk_rules=RULES_BY_CODE,
+                           committee=committee_name(case), now=utcnow())
+
+
+@bp.route("/cases/<reference>/agreement")
+@login_required
+def agreement(reference: str):
+    case = get_visible_case_or_404(current_user, reference)
+    if case.outcome is None or case.outcome.outcome not in SUCCESS_OUTCOMES:
+        return render_template("errors/error.html", code=404,
+                               message=_("%(reference)s has no written or oral agreement to print.",
+                                         reference=case.reference)), 404
+    case, full = _case_for_print(reference, "agreement")
+    return render_template("reports/agreement.html", case=case, full=full, committee=committee_name(case))
