@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core.identity import id_number_problem, is_valid_mobile, normalize_phone
 from ..core.vocab import CATEGORIES, Channel, PartyRole
+from ..intake.services import PartyData
 
 # Top-level fields of a submission. Anything else is ignored (and left out of the content hash).
 FIELDS = ("external_id", "received_at", "category", "summary", "location", "parties", "amount",
@@ -61,17 +62,6 @@ class Invalid(Exception):
 
 
 @dataclass
-class PartyIn:
-    name: str
-    role: str
-    phone: str = ""
-    id_number: str = ""
-    address: str = ""
-    vulnerable: bool = False
-    has_petitioned: bool = False
-
-
-@dataclass
 class Submission:
     """A valid submission, in the app's types (aware datetimes, Decimal)."""
 
@@ -79,7 +69,7 @@ class Submission:
     received_at: datetime
     category: str
     summary: str
-    parties: list[PartyIn]
+    parties: list[PartyData]
     address: str = ""
     village: str | None = None
     amount: Decimal | None = None
@@ -310,7 +300,7 @@ def _amount(errors: _Errors, value: Any) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _parties(errors: _Errors, value: Any) -> list[PartyIn]:
+def _parties(errors: _Errors, value: Any) -> list[PartyData]:
     if value is None:
         errors.add("parties", "This field is required.")
         return []
@@ -346,7 +336,7 @@ def _parties(errors: _Errors, value: Any) -> list[PartyIn]:
         vulnerable = _boolean(errors, f"{path}.vulnerable", item.get("vulnerable"))
         petitioned = _boolean(errors, f"{path}.has_petitioned", item.get("has_petitioned"))
         if name and role in roles:
-            parties.append(PartyIn(name=name, role=role, phone=normalize_phone(phone), id_number=id_number,
+            parties.append(PartyData(name=name, role=role, phone=normalize_phone(phone), id_number=id_number,
                                    address=address, vulnerable=vulnerable, has_petitioned=petitioned))
     return parties
 

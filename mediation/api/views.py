@@ -26,7 +26,7 @@ from ..core.lifecycle import Status
 from ..core.town import Town
 from ..db import utcnow
 from ..extensions import db
-from ..intake.services import CaseData, PartyData, register_case
+from ..intake.services import CaseData, register_case
 from ..town import current_town
 from . import openapi, schemas
 from .auth import ApiClient, current_client, token_required
@@ -174,8 +174,7 @@ def _case_data(client: ApiClient, sub: schemas.Submission) -> CaseData:
     return CaseData(
         channel=client.channel, external_ref=sub.external_id, received_at=sub.received_at,
         category=sub.category, summary=sub.summary, village_id=_village_id(sub.village), address=sub.address,
-        parties=[PartyData(name=p.name, role=p.role, phone=p.phone, id_number=p.id_number, address=p.address,
-                           vulnerable=p.vulnerable, has_petitioned=p.has_petitioned) for p in sub.parties],
+        parties=sub.parties,
         details=sub.details, channel_due_at=sub.due_at, amount=sub.amount, people_involved=sub.people_involved,
         violence=sub.violence, content_hash=sub.content_hash)
 
