@@ -57,11 +57,9 @@ def db(app):
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+        # DELETE, not TRUNCATE: on a handful of rows it is many times faster on PostgreSQL.
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
     ctx.pop()
 
 
