@@ -42,8 +42,11 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for this package; stopped when the package is done, because Playwright's sync
+    API runs an event loop in this thread and refuses to start a second one (another test starting
+    its own `sync_playwright()` while ours runs would fail)."""
     if not os.path.exists(CHROMIUM):
         _unavailable(f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium).")
     try:
