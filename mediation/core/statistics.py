@@ -227,7 +227,7 @@ def period_statistics(received_rows: Iterable[tuple[str, str, int]],
         if outcome in SUCCESS_OUTCOMES:
             r.successful += count
             totals.successful += count
-            settled = Decimal(amount or 0)
+            settled = amount if isinstance(amount, Decimal) else Decimal(str(amount or 0))  # floats from SQLite
             r.amount += settled
             totals.amount += settled
     known = [rows[c] for c in CATEGORIES]

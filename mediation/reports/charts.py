@@ -58,7 +58,7 @@ def nice_max(value: float) -> int:
 
 
 def grouped_bars(groups: list[str], series: list[tuple[str, list[int]]], width: int = 680,
-                 height: int = 210) -> Chart:
+                 height: int = 170) -> Chart:
     """Vertical bars, one group per label (e.g. per week), one bar per series in each group."""
     left, right, top, bottom = 34.0, width - 8.0, 26.0, height - 22.0
     top_value = nice_max(max([v for _, values in series for v in values] or [0]))

@@ -62,7 +62,7 @@ class WeeklySummary:
 
 
 def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | None = None) -> WeeklySummary:
-    """Everything the weekly printout shows, in eleven queries whatever the number of cases."""
+    """Everything the weekly printout shows, in a fixed number of queries (ten) whatever the number of cases."""
     start, end = local_bounds(monday, monday + timedelta(days=6), town.tz)
     offices = {o.id: o for o in db.session.scalars(select(Office).order_by(Office.id))}
 
@@ -109,10 +109,6 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
                          new=tally_new_cases(new_rows), closed=tally_closed_cases(closed_rows),
                          overdue=overdue, due_soon=due_soon, high_risk=list(high_risk), trend=trend,
                          meeting=meeting, offices=offices)
-
-
-def meeting_or_none(meeting_id: int) -> Meeting | None:
-    return db.session.get(Meeting, meeting_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Pages are rendered from plain figures (core/statistics.py) and a fixed number of
 """
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, render_template, request, Response
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -176,13 +176,18 @@ def statistics_xlsx():
 # One case: its file (卷宗) and its agreement (调解协议书)
 # ---------------------------------------------------------------------------------------------
 
-def _case_for_print(reference: str, document: str):
-    case = queries.load_case_file(get_visible_case_or_404(current_user, reference))
+def _print(case, document: str, template: str, **context) -> str:
+    """Render one case's print, then record it when it shows personal data in full.
+
+    The audit commits after rendering: a commit first would expire the eagerly loaded case.
+    """
+    queries.load_case_file(case)
     full = sees_personal_data(current_user, case)
+    html = render_template(template, case=case, full=full, committee=committee_name(case), **context)
     if full and case.parties:
         audit.record("print_personal_data", current_user, "case", case.reference, document=document)
         db.session.commit()
-    return case, full
+    return html
 
 
 def committee_name(case) -> str:
@@ -196,9 +201,8 @@ def committee_name(case) -> str:
 @bp.route("/cases/<reference>/file")
 @login_required
 def case_file(reference: str):
-    case, full = _case_for_print(reference, "file")
-    return render_template("reports/case_file.html", case=case, full=full, risk_rules=RULES_BY_CODE,
-                           committee=committee_name(case), now=utcnow())
+    case = get_visible_case_or_404(current_user, reference)
+    return _print(case, "file", "reports/case_file.html", risk_rules=RULES_BY_CODE, now=utcnow())
 
 
 @bp.route("/cases/<reference>/agreement")
@@ -209,5 +213,4 @@ def agreement(reference: str):
         return render_template("errors/error.html", code=404,
                                message=_("%(reference)s has no written or oral agreement to print.",
                                          reference=case.reference)), 404
-    case, full = _case_for_print(reference, "agreement")
-    return render_template("reports/agreement.html", case=case, full=full, committee=committee_name(case))
+    return _print(case, "agreement", "reports/agreement.html")

@@ -109,7 +109,7 @@ def test_supervisor_builds_agenda_decides_and_prints(db, town, users, make_case,
 def _weekly_summary(page, meeting_id, refs, artifacts):
     """Follow the weekly summary (print) link to the printout: it answers 200 with the meeting's
     agenda and decision, and its print button (revealed by print.js) calls the browser's print."""
-    link = page.locator('a[href*="/reports/weekly"]')
+    link = page.locator('main a[href*="/reports/weekly?meeting="]')
     expect(link).to_have_count(1)
     expect(link).to_be_visible()
     assert re.search(rf"[?&]meeting={meeting_id}\b", link.get_attribute("href")), link.get_attribute("href")

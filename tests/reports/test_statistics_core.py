@@ -1,0 +1,121 @@
+"""mediation.core.statistics: weekly figures and period statistics from plain rows, no app."""
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mediation.core.statistics import (SOURCE_OF_CHANNEL, Source, bucket_bounds, local_bounds,
+                                       period_statistics, source_of, tally_closed_cases,
+                                       tally_new_cases, trend_weeks, week_before_meeting, week_of,
+                                       week_start, weekly_trend)
+from mediation.core.vocab import CATEGORIES, Channel
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_weeks_run_monday_to_sunday():
+    assert week_start(date(2026, 11, 26)) == date(2026, 11, 23)  # a Thursday
+    assert week_start(date(2026, 11, 23)) == date(2026, 11, 23)  # a Monday
+    assert week_start(date(2026, 11, 29)) == date(2026, 11, 23)  # a Sunday
+
+
+def test_the_week_is_taken_in_the_towns_zone():
+    # Sunday 20:00 UTC is already Monday 04:00 in Shanghai: the next week.
+    assert week_of(datetime(2026, 11, 29, 20, 0, tzinfo=timezone.utc), SH) == date(2026, 11, 30)
+    assert week_of(datetime(2026, 11, 29, 15, 59, tzinfo=timezone.utc), SH) == date(2026, 11, 23)
+
+
+def test_a_meeting_reviews_the_full_week_before_its_own():
+    thursday_meeting = datetime(2026, 11, 26, 9, 0, tzinfo=SH)
+    assert week_before_meeting(thursday_meeting, SH) == date(2026, 11, 16)
+    monday_meeting = datetime(2026, 11, 23, 9, 0, tzinfo=SH)
+    assert week_before_meeting(monday_meeting, SH) == date(2026, 11, 16)
+
+
+def test_local_bounds_cover_whole_local_days():
+    start, end = local_bounds(date(2026, 11, 23), date(2026, 11, 29), SH)
+    assert start == datetime(2026, 11, 23, tzinfo=SH)
+    assert end == datetime(2026, 11, 30, tzinfo=SH)
+    assert start.astimezone(timezone.utc) == datetime(2026, 11, 22, 16, 0, tzinfo=timezone.utc)
+
+
+def test_trend_weeks_and_their_bounds():
+    mondays = trend_weeks(date(2026, 11, 23))
+    assert len(mondays) == 8 and mondays[-1] == date(2026, 11, 23) and mondays[0] == date(2026, 10, 5)
+    bounds = bucket_bounds(mondays, SH)
+    assert len(bounds) == 9
+    assert bounds[0] == datetime(2026, 10, 5, tzinfo=SH) and bounds[-1] == datetime(2026, 11, 30, tzinfo=SH)
+
+
+def test_every_channel_has_a_ministry_source():
+    assert set(SOURCE_OF_CHANNEL) == {c.value for c in Channel}
+    assert source_of("grid_patrol") == Source.OWN_INITIATIVE
+    assert source_of("walk_in") == source_of("dispute_platform") == Source.APPLICATION
+    # 12345 work orders are dispatched by the government hotline: referred, like 110 and referrals.
+    assert source_of("hotline_12345") == source_of("police_110") == source_of("referral") == Source.REFERRED
+
+
+def test_new_cases_are_tallied_by_channel_category_and_office():
+    rows = [("hotline_12345", "邻里", 1, 2), ("police_110", "邻里", 2, 1), ("hotline_12345", "合同", None, 3),
+            ("grid_patrol", "某新类别", 1, 1)]
+    new = tally_new_cases(rows)
+    assert new.total == 7
+    assert list(new.by_channel)[:2] == ["hotline_12345", "police_110"]  # vocabulary order, zeros kept
+    assert new.by_channel == {"hotline_12345": 5, "police_110": 1, "grid_patrol": 1, "dispute_platform": 0,
+                              "walk_in": 0, "referral": 0}
+    assert list(new.by_category)[:len(CATEGORIES)] == list(CATEGORIES)
+    assert new.by_category["邻里"] == 3 and new.by_category["合同"] == 3 and new.by_category["某新类别"] == 1
+    assert new.by_category["婚姻家庭"] == 0
+    assert new.by_office == {None: 3, 1: 3, 2: 1}
+    assert list(new.by_office) == [1, None, 2]  # largest first; a tie puts routed offices first
+
+
+def test_closed_cases_success_rate_and_average_days():
+    closed = tally_closed_cases([("agreement_written", 2, 12.0), ("agreement_oral", 1, 1.0),
+                                 ("failed_referred", 1, 3.0)])
+    assert closed.total == 4 and closed.successful == 3
+    assert closed.success_rate == pytest.approx(0.75)
+    assert closed.average_days == pytest.approx(4.0)
+    assert closed.by_outcome["withdrawn"] == 0
+    empty = tally_closed_cases([])
+    assert empty.total == 0 and empty.success_rate is None and empty.average_days is None
+
+
+def test_weekly_trend_fills_empty_weeks():
+    mondays = trend_weeks(date(2026, 11, 23), 3)
+    trend = weekly_trend(mondays, [(0, 4), (2, 1)], [(1, 2)])
+    assert [(p.week, p.new, p.closed) for p in trend] == [
+        (date(2026, 11, 9), 4, 0), (date(2026, 11, 16), 0, 2), (date(2026, 11, 23), 1, 0)]
+
+
+def test_period_statistics_by_category_and_source():
+    received = [("邻里", "grid_patrol", 2), ("邻里", "walk_in", 1), ("邻里", "hotline_12345", 4),
+                ("合同", "dispute_platform", 3), ("=1+2", "referral", 1)]
+    closed = [("邻里", "hotline_12345", "agreement_written", 2, Decimal("1500.50")),
+              ("邻里", "walk_in", "failed_referred", 1, None),
+              ("合同", "grid_patrol", "agreement_oral", 1, Decimal("200")),
+              ("合同", "grid_patrol", "withdrawn", 1, Decimal("999"))]  # not an agreement: not settled
+    stats = period_statistics(received, closed, escalation_prevented=2)
+    rows = {r.category: r for r in stats.rows}
+    assert [r.category for r in stats.rows[:len(CATEGORIES)]] == list(CATEGORIES)
+    assert stats.rows[-1].category == "=1+2"  # a category outside the ministry's list comes last
+    assert rows["邻里"].received == {Source.OWN_INITIATIVE: 2, Source.APPLICATION: 1, Source.REFERRED: 4}
+    assert rows["邻里"].received_total == 7
+    assert rows["合同"].received[Source.APPLICATION] == 3
+    assert rows["邻里"].closed == 3 and rows["邻里"].successful == 2 and rows["邻里"].amount == Decimal("1500.50")
+    assert rows["合同"].closed == 2 and rows["合同"].successful == 1 and rows["合同"].amount == Decimal("200")
+    assert stats.totals.received == {Source.OWN_INITIATIVE: 2, Source.APPLICATION: 4, Source.REFERRED: 5}
+    assert stats.totals.closed == 5 and stats.totals.successful == 3
+    assert stats.totals.amount == Decimal("1700.50")
+    assert stats.success_rate == pytest.approx(0.6)
+    assert stats.by_outcome == {"agreement_written": 2, "agreement_oral": 1, "failed_referred": 1,
+                                "withdrawn": 1, "transferred_out": 0}
+    assert stats.by_source_closed == {Source.OWN_INITIATIVE: 2, Source.APPLICATION: 1, Source.REFERRED: 2}
+    assert stats.escalation_prevented == 2
+
+
+def test_amounts_given_as_floats_stay_exact():
+    """SQLite may hand a SUM back as a float; the total must not grow binary noise."""
+    stats = period_statistics([], [("邻里", "walk_in", "agreement_oral", 1, 0.1), ("邻里", "walk_in", "agreement_oral", 1, 0.2)])
+    assert stats.totals.amount == Decimal("0.3")
