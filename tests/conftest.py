@@ -3,6 +3,7 @@ each test, callable factories. SQLite by default; PostgreSQL when DATABASE_URL n
 import contextvars
 import os
 import tempfile
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from mediation import create_app
 from mediation.admin.models import Office, Village
@@ -165,3 +167,52 @@ def count_queries(db):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-"):  # one line per request only adds noise to failures
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session app on a free port of 127.0.0.1, one thread per request (each in its own app context)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser), one for the whole run:
+    Playwright's sync API refuses a second instance in the same thread. Without it the browser
+    tests fail on CI (they must run there) and are skipped elsewhere."""
+    def unavailable(reason: str):
+        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+            pytest.fail(f"{reason} CI must run the browser tests.", pytrace=False)
+        pytest.skip(reason)
+
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("The playwright Python package is not installed (pip install -r requirements.txt).")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    yield browser
+    browser.close()
+    playwright.stop()

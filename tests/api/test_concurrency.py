@@ -11,7 +11,6 @@ import urllib.request
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from mediation.cases.models import Case
 
@@ -21,14 +20,8 @@ REQUESTS = 20
 
 
 @pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
+def server(live_server):
+    return live_server
 
 
 def _post(url: str, body: bytes, token: str) -> tuple[int, dict]:

@@ -1,67 +1,20 @@
 """Browser tests: the session app served by a live werkzeug server, driven by Playwright through
 Debian's Chromium (/usr/bin/chromium; no downloaded browser). Screenshots and PDFs are kept under
 test-artifacts/browser/ (gitignored)."""
-import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import TEST_PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 TIMEOUT_MS = 10_000
 
 
-def _unavailable(reason: str):
-    """Without the browser: fail on CI (the browser tests must run there), skip elsewhere."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} CI must run the browser tests.", pytrace=False)
-    pytest.skip(reason)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-"):  # one line per request only adds noise to failures
-        pass
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The session app on a free port, one thread per request (each in its own app context)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="package")
-def browser():
-    """One Chromium for this package; stopped when the package is done, because Playwright's sync
-    API runs an event loop in this thread and refuses to start a second one (another test starting
-    its own `sync_playwright()` while ours runs would fail)."""
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium).")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("The playwright Python package is not installed (pip install -r requirements.txt).")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    except Exception:
-        playwright.stop()
-        raise
-    yield browser
-    browser.close()
-    playwright.stop()
+@pytest.fixture
+def browser(chromium):
+    return chromium
 
 
 @pytest.hookimpl(wrapper=True)

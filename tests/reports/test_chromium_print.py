@@ -9,14 +9,11 @@ on every run, whatever the day: its page count is a stable number.
 
 With CI=true the test must run; elsewhere it is skipped only when /usr/bin/chromium is missing.
 """
-import os
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from mediation.cases.models import Party
 from mediation.demo import load_demo
@@ -24,9 +21,6 @@ from mediation.jobs.sweeps import overdue_sweep, pre_meeting_agenda
 
 from .pdftext import Pdf, normalise
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PINNED_NOW = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)
 # Measured: load_demo(case_count=200, seed 2026) at PINNED_NOW, overdue sweep and agenda built
@@ -37,33 +31,9 @@ EXPECTED_PAGES = 8
 A4 = (595.0, 842.0)
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if _in_ci():
-            pytest.fail(f"CI=true and {CHROMIUM} is missing: the Chromium print test must run on CI")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright  # the Python package is a requirement; no browser download
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def live_server(app):
-    """The session's app on a free port of 127.0.0.1, in a thread; requests get their own contexts."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture
