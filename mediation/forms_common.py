@@ -5,6 +5,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField
 from wtforms.validators import ValidationError
 
+from .core.vocab import MAX_YEAR, MIN_YEAR
+
+
+MAX_ID = 2**31 - 1  # ids in URLs and forms: anything larger is no row of ours
+
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
@@ -13,9 +18,11 @@ def parse_local(text: str, tz: tzinfo) -> datetime:
     """A datetime-local value read in the town's zone; ValueError when it is none of the formats."""
     for fmt in LOCAL_FORMATS:
         try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
+            parsed = datetime.strptime(text.strip(), fmt)
         except ValueError:
             continue
+        if MIN_YEAR <= parsed.year <= MAX_YEAR:
+            return parsed.replace(tzinfo=tz)
     raise ValueError(text)
 
 
@@ -25,6 +32,11 @@ class LocalDateTimeField(DateTimeLocalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", list(LOCAL_FORMATS))
         super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is not None and not MIN_YEAR <= self.data.year <= MAX_YEAR:
+            self.data = None
+            raise ValidationError(_l("Give a date between the years %(lo)s and %(hi)s.", lo=MIN_YEAR, hi=MAX_YEAR))
 
     def aware(self, tz: tzinfo) -> datetime | None:
         return self.data.replace(tzinfo=tz) if self.data else None

@@ -5,7 +5,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
-from .core.identity import mask_address, mask_id_number, mask_phone
+from .core.identity import mask_address, mask_id_number, mask_phone, scrub_identifiers
 from .core.deadlines import days_left, due_state
 from .db import utcnow
 from .town import current_town
@@ -116,7 +116,7 @@ def lang_url(lang: str) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        local_time=local_time, parse_iso=parse_iso, mask_phone=mask_phone, mask_id=mask_id_number, mask_address=mask_address)
+        local_time=local_time, parse_iso=parse_iso, mask_phone=mask_phone, scrub=scrub_identifiers, mask_id=mask_id_number, mask_address=mask_address)
     from .admin.views import missing_calendar_years
     from .notifications.views import unread_count
 

@@ -4,7 +4,7 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..cases.forms import MultiCheckboxField, choices
-from ..core.vocab import CATEGORIES, Channel
+from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel
 from ..presentation import LABELS
 
 
@@ -20,7 +20,8 @@ class RoutingRuleForm(FlaskForm):
                                                      ("any", _l("Any one set condition is enough"))])
     channels = MultiCheckboxField(_l("Channels (none: any)"), choices=choices("channel", Channel))
     categories = MultiCheckboxField(_l("Categories (none: any)"), choices=[(c, c) for c in CATEGORIES])
-    min_amount = DecimalField(_l("Amount at least (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    min_amount = DecimalField(_l("Amount at least (yuan)"), places=2,
+                              validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
     min_parties = IntegerField(_l("Parties at least"), validators=[Optional(), NumberRange(min=1, max=10000)])
     requires_violence = BooleanField(_l("Violence, injury or threats reported"))
     min_risk_level = SelectField(_l("Escalation risk at least"), coerce=lambda v: v or None,

@@ -44,7 +44,7 @@ def routing_defaults():
 
 
 @bp.route("/routing/new", methods=["GET", "POST"], defaults={"rule_id": None})
-@bp.route("/routing/<int:rule_id>", methods=["GET", "POST"])
+@bp.route("/routing/<int(max=2147483647):rule_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def routing_rule(rule_id: int | None):
     rule = db.session.get(RoutingRule, rule_id) if rule_id else None
@@ -75,7 +75,7 @@ def routing_rule(rule_id: int | None):
     return render_template("admin/routing_rule.html", form=form, rule=rule), 422 if form.errors else 200
 
 
-@bp.route("/routing/<int:rule_id>/delete", methods=["POST"])
+@bp.route("/routing/<int(max=2147483647):rule_id>/delete", methods=["POST"])
 @role_required(Role.ADMIN)
 def delete_routing_rule(rule_id: int):
     rule = db.session.get(RoutingRule, rule_id) or abort(404)
@@ -159,7 +159,7 @@ def deadlines():
     return render_template("admin/deadlines.html", form=form, rows=rows), 422 if form.errors else 200
 
 
-@bp.route("/deadlines/<int:policy_id>/delete", methods=["POST"])
+@bp.route("/deadlines/<int(max=2147483647):policy_id>/delete", methods=["POST"])
 @role_required(Role.ADMIN)
 def delete_policy(policy_id: int):
     row = db.session.get(DeadlinePolicy, policy_id) or abort(404)

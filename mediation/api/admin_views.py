@@ -27,7 +27,7 @@ def index():
     return render_template("api/tokens.html", tokens=tokens)
 
 
-@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/<int(max=2147483647):token_id>/revoke", methods=["POST"])
 @role_required(Role.ADMIN)
 def revoke(token_id):
     token = db.session.get(ChannelToken, token_id)

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..core.identity import id_number_problem, is_valid_mobile, normalize_phone
-from ..core.vocab import CATEGORIES, Channel, PartyRole
+from ..core.vocab import CATEGORIES, MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Channel, PartyRole
 from ..intake.services import PartyData
 
 # Top-level fields of a submission. Anything else is ignored (and left out of the content hash).
@@ -28,10 +28,9 @@ MAX_ADDRESS = 255
 MAX_VILLAGE = 64
 MAX_PARTIES = 100
 MAX_PEOPLE = 100_000
-MAX_AMOUNT = Decimal("999999999999.99")  # the column is NUMERIC(14, 2)
 MAX_DETAIL_TEXT = 255
 MAX_DETAILS_DEPTH = 10
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+EARLIEST_YEAR, LATEST_YEAR = MIN_YEAR, MAX_YEAR
 LIST_PARAMETERS = ("updated_since", "page", "per_page")
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100

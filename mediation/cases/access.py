@@ -7,7 +7,7 @@ from flask import abort
 from sqlalchemy import Select, exists, false, or_, select
 
 from ..auth.models import User
-from ..core.lifecycle import Actor
+from ..core.lifecycle import OPEN_STATUSES, Actor
 from ..core.vocab import Role
 from ..extensions import db
 from .models import Case, case_co_offices
@@ -54,8 +54,9 @@ def sees_personal_data(user: User, case: Case) -> bool:
     if role == Role.SUPERVISOR:
         return True
     if role == Role.MEDIATOR:
-        return case.mediator_id == user.id or (case.intake_office_id == user.office_id
-                                               and case.lead_office_id is None)
+        # The assigned mediator; and whoever registered a walk-in, until it is routed to someone.
+        return case.mediator_id == user.id or (case.registered_by_id == user.id and case.lead_office_id is None
+                                               and case.status_enum in OPEN_STATUSES)
     if role == Role.LIAISON:
         return user.office_id in case.office_ids
     return False

@@ -16,7 +16,7 @@ from ..core.lifecycle import OPEN_STATUSES, Action, Payload
 from ..core.vocab import Role
 from ..db import utcnow
 from ..extensions import db
-from ..forms_common import parse_local
+from ..forms_common import MAX_ID, parse_local
 from ..meetings.services import add_to_agenda, next_meeting
 from ..town import current_town
 from .models import Case
@@ -120,12 +120,12 @@ def _bulk_payload(operation: str, town):
     form = request.form
     if operation == "assign":
         mediator = form.get("mediator", "")
-        if not mediator.isdigit():
+        if not mediator.isdigit() or int(mediator) > MAX_ID:
             raise DomainError("Choose the mediator.")
         return {"mediator_id": int(mediator)}, None
     if operation == "transfer":
         office = form.get("office", "")
-        if not office.isdigit():
+        if not office.isdigit() or int(office) > MAX_ID:
             raise DomainError("Choose the new lead office.")
         return {"lead_office_id": int(office), "reason": form.get("reason", "")}, None
     if operation == "supervise":

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
-from ..core.vocab import CATEGORIES, Channel, Outcome, Performance, SessionMethod
+from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, Outcome, Performance, SessionMethod
 from ..forms_common import LocalDateTimeField, not_blank
 from ..presentation import LABELS
 
@@ -120,7 +120,7 @@ class LogSessionForm(ActionForm):
 class CloseForm(ActionForm):
     outcome = RadioField(_l("Outcome"), choices=choices("outcome", Outcome), validators=[InputRequired()])
     agreement_text = TextAreaField(_l("What was agreed"), validators=[Length(max=20000)])
-    amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
     performance_terms = TextAreaField(_l("How and when it is performed"), validators=[Length(max=4000)])
     referred_to = StringField(_l("Referred to (court, arbitration, administrative body, petition)"),
                               validators=[Length(max=255)])

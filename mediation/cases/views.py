@@ -34,6 +34,7 @@ SCOPES = {
     Role.ADMIN: ("all",),
     Role.VIEWER: ("all",),
 }
+MAX_PAGE = 10_000  # past any real queue; a larger number would overflow the OFFSET
 # Lifecycle payload fields named by a refusal, and the form fields that show them.
 FORM_FIELD = {"mediator_id": "mediator", "lead_office_id": "lead_office", "co_office_ids": "co_offices",
               "merge_target": "target"}
@@ -76,7 +77,8 @@ def queue():
         stmt = stmt.where(or_(Case.reference == text.upper(), Case.external_ref == text, by_party))
     stmt = stmt.options(joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator))
     stmt = stmt.order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
+    number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = db.paginate(stmt, page=number, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     filter_args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
     return render_template("cases/queue.html", form=form, page=page, scope=scope, now=utcnow(),
                            filter_args=filter_args, may_register=may_register(current_user))

@@ -59,3 +59,15 @@ def mask_address(value: str | None, keep: int = 6) -> str:
         return ""
     keep = min(keep, max(len(value) - 3, 0))  # a short address still hides its house number
     return value[:keep] + "****"
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def scrub_identifiers(text: str | None) -> str:
+    """Mask mobile and resident ID numbers written into free text (summaries, records)."""
+    if not text:
+        return ""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)

@@ -2,6 +2,7 @@
 
 Codes are stored; labels are English msgids translated at the edge (zh_CN by default).
 """
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -71,3 +72,8 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+
+# Bounds on what people type: dates outside these years are mistakes (and overflow date
+# arithmetic); amounts beyond what NUMERIC(14, 2) holds cannot be stored.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_AMOUNT = Decimal("999999999999.99")

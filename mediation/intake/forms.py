@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ..cases.forms import choices
 from ..core.identity import id_number_problem, is_valid_mobile
-from ..core.vocab import CATEGORIES, Channel, PartyRole
+from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, PartyRole
 from ..forms_common import LocalDateTimeField, not_blank
 
 
@@ -59,7 +59,7 @@ class RegistrationForm(FlaskForm):
     village = SelectField(_l("Village or community"), coerce=lambda v: int(v) if v else None,
                           validators=[Optional()])
     address = StringField(_l("Address where it happened"), validators=[Length(max=255)])
-    amount = DecimalField(_l("Amount in dispute (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = DecimalField(_l("Amount in dispute (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
     people_involved = IntegerField(_l("People involved, if more than the parties listed"),
                                    validators=[Optional(), NumberRange(min=1, max=100000)])
     violence = BooleanField(_l("Violence, injury or threats reported"))

@@ -107,7 +107,7 @@ def upload():
     return redirect(url_for("imports.batch", batch_id=batch.id), 303)
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<int(max=2147483647):batch_id>")
 @login_required
 def batch(batch_id: int):
     _require_registrar()
@@ -133,7 +133,7 @@ def _case_data(row: dict, channel: str, batch_id: int, village_ids: set[int]) ->
         details=importer.case_details(row, batch_id))
 
 
-@bp.post("/<int:batch_id>/confirm")
+@bp.post("/<int(max=2147483647):batch_id>/confirm")
 @login_required
 def confirm(batch_id: int):
     _require_registrar()
@@ -195,7 +195,7 @@ def confirm(batch_id: int):
     return back
 
 
-@bp.post("/<int:batch_id>/discard")
+@bp.post("/<int(max=2147483647):batch_id>/discard")
 @login_required
 def discard(batch_id: int):
     _require_registrar()

@@ -25,7 +25,7 @@ from openpyxl.utils.datetime import from_excel
 
 from ..core.errors import DomainError
 from ..core.identity import is_valid_mobile, normalize_phone
-from ..core.vocab import CATEGORIES
+from ..core.vocab import MAX_YEAR, MIN_YEAR, CATEGORIES
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +351,8 @@ def parse_when(value, tz: tzinfo, *, end_of_day: bool = False) -> datetime:
                     continue
         if when is None:
             raise ValueError(value)
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise ValueError(value)  # a typing mistake, and beyond what date arithmetic downstream handles
     if date_only and end_of_day:
         when = when.replace(hour=23, minute=59, second=59)
     if when.tzinfo is None:

@@ -16,10 +16,18 @@ from .models import AgendaItem, Meeting
 
 
 def next_meeting(now: datetime, town: Town) -> Meeting:
-    """The next planned weekly meeting, created when it does not exist yet."""
+    """The next weekly meeting not yet held, created when it does not exist yet.
+
+    A meeting closed early (held before its scheduled time) hands over to the week after.
+    """
     cfg = current_app.config
-    scheduled = meeting_after(now, cfg["MEETING_WEEKDAY"], cfg["MEETING_TIME"], town.tz)
-    meeting = db.session.scalar(select(Meeting).where(Meeting.scheduled_at == scheduled))
+    after = now
+    while True:
+        scheduled = meeting_after(after, cfg["MEETING_WEEKDAY"], cfg["MEETING_TIME"], town.tz)
+        meeting = db.session.scalar(select(Meeting).where(Meeting.scheduled_at == scheduled))
+        if meeting is None or meeting.held_at is None:
+            break
+        after = scheduled
     if meeting is None:
         meeting = Meeting(scheduled_at=scheduled)
         db.session.add(meeting)

@@ -2,12 +2,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..admin.models import Office
 from ..auth.permissions import role_required
-from ..cases.access import get_visible_case_or_404
+from ..cases.access import visible_cases
 from ..cases.models import Case
 from ..core.errors import DomainError
 from ..core.vocab import Role
@@ -17,7 +17,7 @@ from ..jobs.sweeps import pre_meeting_agenda
 from ..town import current_town
 from .forms import AddCaseForm, CloseMeetingForm, DecisionForm
 from .models import AgendaItem, Meeting
-from .services import add_to_agenda, close_meeting, record_decision, remove_from_agenda
+from .services import add_to_agenda, close_meeting, next_meeting, record_decision, remove_from_agenda
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -41,22 +41,24 @@ def _error(err: DomainError) -> str:
 @role_required(*READERS)
 def index():
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(60)).all()
-    return render_template("meetings/index.html", meetings=meetings)
+    counts = dict(db.session.execute(select(AgendaItem.meeting_id, func.count()).where(
+        AgendaItem.meeting_id.in_([m.id for m in meetings])).group_by(AgendaItem.meeting_id)).all())
+    return render_template("meetings/index.html", meetings=meetings, counts=counts)
 
 
 @bp.route("/build", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def build():
     """Build (or top up) the next meeting's agenda now, as the pre-meeting job does."""
-    added = pre_meeting_agenda(utcnow())
+    now = utcnow()
+    added = pre_meeting_agenda(now)
+    meeting = next_meeting(now, current_town())
     db.session.commit()
-    meeting = db.session.scalar(select(Meeting).where(Meeting.held_at.is_(None))
-                                .order_by(Meeting.scheduled_at.desc()))
     flash(_("%(n)s cases added to the agenda.", n=added), "success")
     return redirect(url_for(".show", meeting_id=meeting.id), 303)
 
 
-@bp.route("/<int:meeting_id>", methods=["GET", "POST"])
+@bp.route("/<int(max=2147483647):meeting_id>", methods=["GET", "POST"])
 @role_required(*READERS)
 def show(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
@@ -82,8 +84,12 @@ def _handle_post(meeting, add_form, close_form, decision_forms):
     now, town = utcnow(), current_town()
     try:
         if add_form.add.data and add_form.validate():
-            case = get_visible_case_or_404(current_user, add_form.reference.data.strip().upper())
-            add_to_agenda(meeting, case, current_user, now)
+            case = db.session.scalar(visible_cases(current_user).where(
+                Case.reference == add_form.reference.data.strip().upper()))
+            if case is None:
+                add_form.reference.errors = [_("No case with that reference.")]
+            else:
+                add_to_agenda(meeting, case, current_user, now)
         elif close_form.close.data and close_form.validate():
             close_meeting(meeting, now, close_form.minutes.data, close_form.attendees.data or "")
         elif request.form.get("remove"):

@@ -14,7 +14,8 @@ from openpyxl.styles import Font
 
 from ..core.statistics import SOURCE_LABELS, PeriodStatistics, Source, source_of
 from ..presentation import label, local_time
-from .safety import formula_safe, scrub_identifiers
+from ..core.identity import scrub_identifiers
+from .safety import formula_safe
 
 BOLD = Font(bold=True)
 

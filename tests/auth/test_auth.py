@@ -95,3 +95,19 @@ def test_csrf_enforced_on_every_form(csrf_app, users, make_case):
     r = client.post(f"/cases/{case.reference}/accept", data={"version": case.version})
     assert r.status_code == 400
     assert client.post("/logout").status_code == 400
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\t/evil.example", "/\n/x",
+                                    "/\\evil.example", "https://evil.example/", "/ /evil.example"])
+def test_next_must_be_a_local_path(client, users, target):
+    r = client.post("/login", query_string={"next": target},
+                    data={"username": users["supervisor"].username, "password": "correct horse battery"})
+    assert r.status_code == 302
+    assert r.headers["Location"] in ("/cases/", target) and not r.headers["Location"].startswith("//")
+    assert "evil" not in r.headers["Location"]
+
+
+def test_next_keeps_a_local_path(client, users):
+    r = client.post("/login", query_string={"next": "/cases/?status=closed"},
+                    data={"username": users["supervisor"].username, "password": "correct horse battery"})
+    assert r.headers["Location"] == "/cases/?status=closed"

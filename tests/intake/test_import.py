@@ -35,7 +35,7 @@ GOOD_ROWS = [
 BAD_ROWS = [  # spreadsheet rows 5 to 9 when written after the header and GOOD_ROWS
     ["GD202611200004", "2026-11-21 10:00", "", "赵六", "", "", "", "邻里纠纷", "", "", ""],
     ["GD202611200005", "2026-11-21 10:00", "宠物扰民", "孙七", "12345", "", "", "邻里纠纷", "", "", ""],
-    ["GD202611200006", "2999-01-01 00:00", "未来的来电", "周八", "", "", "", "", "", "", ""],
+    ["GD202611200006", "2099-01-01 00:00", "未来的来电", "周八", "", "", "", "", "", "", ""],
     ["GD202611200007", "昨天下午", "说不清时间", "吴九", "", "", "", "", "", "", ""],
     ["GD202611200002", "2026-11-22 08:00", "重复的工单", "郑十", "", "", "", "", "", "", ""],
 ]
@@ -115,7 +115,7 @@ def test_preview_lists_bad_rows_with_reasons_and_writes_nothing(client, db, town
            "5 rows are refused." in page
     assert "What the dispute is about is missing." in page
     assert "The phone number 12345 is not a mobile number" in page
-    assert "The received time 2999-01-01 00:00 is in the future." in page
+    assert "The received time 2099-01-01 00:00 is in the future." in page
     assert "The received time 昨天下午 is not a date and time." in page
     assert "Same channel reference as row 3; only the first is imported." in page
     assert "Ignored columns: 承办单位" in page

@@ -94,4 +94,46 @@ def test_closed_meeting_is_read_only(client, db, users, login, make_case):
     assert client.post(f"/meetings/{meeting.id}", data={"add-reference": other.reference,
                                                         "add-add": "1"}).status_code == 403
     assert len(db.session.scalars(select(AgendaItem)).all()) == 1
-    assert pre_meeting_agenda(meeting.scheduled_at - timedelta(hours=1)) == 0  # the job leaves it alone too
+    # The job leaves the held meeting alone and builds the following week's instead.
+    pre_meeting_agenda(meeting.scheduled_at - timedelta(hours=1))
+    db.session.commit()
+    items = db.session.scalars(select(AgendaItem)).all()
+    assert sum(1 for i in items if i.meeting_id == meeting.id) == 1
+    following = db.session.scalar(select(Meeting).where(Meeting.id != meeting.id))
+    assert following.scheduled_at == meeting.scheduled_at + timedelta(days=7) and following.held_at is None
+
+
+def test_build_after_closing_goes_to_next_week(client, db, users, login, make_case):
+    meeting = _meeting(db, [make_case(Status.IN_MEDIATION)])
+    login(users["supervisor"])
+    client.post(f"/meetings/{meeting.id}", data={"close-minutes": "纪要", "close-close": "1"})
+    r = client.post("/meetings/build")
+    assert r.status_code == 303 and f"/meetings/{meeting.id}" not in r.headers["Location"]
+    r = client.post("/supervision/bulk", data={"case": [meeting.items[0].case.reference], "operation": "agenda"})
+    db.session.expire_all()
+    following = db.session.scalar(select(Meeting).where(Meeting.held_at.is_(None)))
+    assert [i.case_id for i in following.items] == [meeting.items[0].case_id]
+
+
+def test_unknown_reference_is_a_field_message(client, db, users, login, make_case):
+    meeting = _meeting(db, [make_case(Status.IN_MEDIATION)])
+    login(users["supervisor"])
+    r = client.post(f"/meetings/{meeting.id}?lang=en", data={"add-reference": "XH-NOPE", "add-add": "1"})
+    assert r.status_code == 422 and "No case with that reference." in r.get_data(as_text=True)
+
+
+def test_meeting_list_query_count_is_fixed(client, db, users, login, make_case, count_queries):
+    from mediation.meetings.services import next_meeting
+    from mediation.town import current_town
+    login(users["supervisor"])
+    _meeting(db, [make_case(Status.IN_MEDIATION)])
+    with count_queries() as few:
+        client.get("/meetings/")
+    now = utcnow()
+    for week in range(1, 6):
+        later = next_meeting(now + timedelta(days=7 * week), current_town())
+        later.items.append(AgendaItem(case_id=make_case(Status.IN_MEDIATION, commit=False).id))
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/meetings/")
+    assert len(few) == len(many)

@@ -1,7 +1,7 @@
 """Free text on printouts: phone and ID numbers written into it are masked."""
 import pytest
 
-from mediation.reports.safety import scrub_identifiers
+from mediation.core.identity import scrub_identifiers
 
 
 @pytest.mark.parametrize("text, expected", [
