@@ -30,6 +30,7 @@ from mediation.cases.models import Case, Supervision, TimelineEvent
 from mediation.cases.services import perform
 from mediation.core.lifecycle import Action, Payload, Status
 from mediation.db import utcnow
+from mediation.notifications.models import Notification
 from mediation.town import current_town
 
 from .factories import VALID_ID, VALID_PHONE
@@ -72,6 +73,7 @@ STATE_FOR = {
     "transfer": Status.IN_MEDIATION,
     "extend": Status.IN_MEDIATION,
     "escalate": Status.IN_MEDIATION,
+    "propose_close": Status.IN_MEDIATION,
     "assign": Status.IN_MEDIATION,
     "supervise": Status.IN_MEDIATION,  # also registered and accepted: see SUPERVISE_BEFORE_ROUTING
     "suspend": Status.IN_MEDIATION,
@@ -95,6 +97,7 @@ ACTION_MATRIX = {
     "transfer":    (403, 200, 403, 403, 404, 404, 403, 403),
     "extend":      (403, 200, 403, 403, 404, 404, 403, 403),
     "escalate":    (403, 200, 200, 403, 404, 404, 403, 403),
+    "propose_close": (403, 403, 403, 403, 404, 404, 200, 403),  # a participating liaison only
     "assign":      (403, 200, 403, 403, 404, 404, 403, 403),
     "supervise":   (403, 200, 403, 403, 404, 404, 403, 403),
     "suspend":     (403, 200, 200, 403, 404, 404, 403, 403),
@@ -109,7 +112,7 @@ ACTION_MATRIX = {
 TARGET = {
     "accept": Status.ACCEPTED, "reject": Status.REJECTED, "merge": Status.MERGED,
     "route": Status.IN_MEDIATION, "log_session": None, "transfer": None, "extend": None,
-    "escalate": None, "assign": None, "supervise": None, "suspend": None, "resume": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
+    "escalate": None, "propose_close": None, "assign": None, "supervise": None, "suspend": None, "resume": None, "close": Status.CLOSED, "follow_up": Status.FOLLOWED_UP,
     "reopen": Status.IN_MEDIATION, "archive": Status.ARCHIVED,
 }
 
@@ -124,6 +127,7 @@ WRONG_STATE = {
     "transfer": Status.CLOSED,
     "extend": Status.CLOSED,
     "escalate": Status.CLOSED,
+    "propose_close": Status.CLOSED,
     "assign": Status.CLOSED,
     "supervise": Status.CLOSED,
     "suspend": SUSPENDED,  # already suspended
@@ -244,6 +248,8 @@ def valid_form(action: str, case, town, users, make_case) -> dict:
         data.update(extension_days="10", parties_consent="y", reason="双方同意延长")
     elif action == "close":
         data.update(outcome="withdrawn")
+    elif action == "propose_close":
+        data.update(outcome="agreement_oral", reason="双方已当面和解，建议结案")
     elif action == "follow_up":
         data.update(performance="performed")
     elif action == "assign":
@@ -353,7 +359,7 @@ def test_case_detail(client, users, login, make_case, role):
 SUSPENDED_BUTTONS = {
     "supervisor": {"log_session", "transfer", "extend", "escalate", "assign", "supervise", "resume", "close"},
     "mediator": {"log_session", "escalate", "resume", "close"},
-    "lawyer": {"log_session"},
+    "lawyer": {"log_session", "propose_close"},
     "admin": set(), "other_mediator": set(), "viewer": set(),
 }
 
@@ -640,6 +646,52 @@ def test_supervise_twice_the_earliest_open_instruction_is_due(client, db, town, 
     _mediator, supervisions, due = case_extras(db, case.id)
     assert supervisions == 3
     assert due == datetime(year, 3, 1, 1, 0, tzinfo=timezone.utc)
+
+
+# --------------------------------------------------------------------------------------------
+# Propose close: beyond the matrix
+# --------------------------------------------------------------------------------------------
+
+def test_propose_close_records_and_notifies(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["lawyer"])
+    form = valid_form("propose_close", case, town, users, make_case)
+    status_before, _version, events_before = case_state(db, case.id)
+    response = client.post(f"/cases/{case.reference}/propose_close", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    status_after, _version, events_after = case_state(db, case.id)
+    assert status_after == status_before == Status.IN_MEDIATION.value
+    assert events_after == events_before + 1
+    event = db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
+                               .order_by(TimelineEvent.id.desc())).first()
+    assert event.action == "propose_close"
+    assert event.details["outcome"] == "agreement_oral"
+    assert event.details["reason"] == "双方已当面和解，建议结案"
+    notified = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.case_id == case.id, Notification.kind == "close_proposed")))
+    assert {users["mediator"].id, users["supervisor"].id} <= notified
+    assert users["lawyer"].id not in notified
+
+
+@pytest.mark.parametrize("change", ["missing_outcome", "bad_outcome", "blank_reason", "missing_reason"])
+def test_propose_close_refused(client, db, town, users, login, make_case, change):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["lawyer"])
+    form = valid_form("propose_close", case, town, users, make_case)
+    if change == "missing_outcome":
+        del form["outcome"]
+    elif change == "bad_outcome":
+        form["outcome"] = "settled_somehow"
+    elif change == "blank_reason":
+        form["reason"] = "   "
+    else:
+        del form["reason"]
+    before = case_state(db, case.id)
+    response = client.post(f"/cases/{case.reference}/propose_close", data=form)
+    assert response.status_code == 422
+    assert case_state(db, case.id) == before
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.kind == "close_proposed")) == 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,6 +43,15 @@ class ReasonForm(ActionForm):
         return Payload(reason=self.reason.data or "")
 
 
+class ProposeCloseForm(ActionForm):
+    outcome = RadioField(_l("Proposed outcome"), choices=choices("outcome", Outcome), validators=[InputRequired()])
+    reason = TextAreaField(_l("Why the case can be closed"), validators=[not_blank, Length(max=2000)])
+
+    def payload(self) -> Payload:
+        return Payload(outcome=Outcome(self.outcome.data) if self.outcome.data else None,
+                       reason=self.reason.data or "")
+
+
 class AssignForm(ActionForm):
     mediator = SelectField(_l("Mediator"), coerce=int, validators=[InputRequired()])
 
@@ -153,7 +162,7 @@ class MergeForm(ActionForm):
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.ACCEPT: AcceptForm, Action.REJECT: ReasonForm, Action.ROUTE: RouteForm,
     Action.LOG_SESSION: LogSessionForm, Action.TRANSFER: TransferForm, Action.EXTEND: ExtendForm,
-    Action.ESCALATE: ReasonForm, Action.ASSIGN: AssignForm, Action.SUPERVISE: SuperviseForm,
+    Action.ESCALATE: ReasonForm, Action.PROPOSE_CLOSE: ProposeCloseForm, Action.ASSIGN: AssignForm, Action.SUPERVISE: SuperviseForm,
     Action.SUSPEND: ReasonForm, Action.RESUME: ConfirmForm,
     Action.CLOSE: CloseForm, Action.FOLLOW_UP: FollowUpForm,
     Action.REOPEN: ReasonForm, Action.ARCHIVE: ConfirmForm, Action.MERGE: MergeForm,

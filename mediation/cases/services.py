@@ -17,6 +17,7 @@ from ..core.lifecycle import Action, CaseFacts, Payload, Status, decide
 from ..core.town import Town
 from ..core.vocab import Outcome, Role
 from ..extensions import db
+from ..notifications.services import notify_once
 from .access import actor_for
 from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
 from .risk import refresh_risk
@@ -146,6 +147,16 @@ def _escalate(case, user, p, now, town, extra):
     return {"reason": p.reason.strip()}
 
 
+def _propose_close(case, user, p, now, town, extra):
+    """Recorded on the timeline; the assigned mediator and the supervisors hear of it."""
+    recipients = {case.mediator_id} | set(db.session.scalars(select(User.id).where(
+        User.role == Role.SUPERVISOR.value, User.active.is_(True))))
+    notify_once({"user_id": uid, "case_id": case.id, "kind": "close_proposed",
+                 "details": {"outcome": p.outcome.value, "by": user.display_name},
+                 "dedupe_key": f"close_proposed:{case.id}:{uid}:{now.isoformat()}"} for uid in recipients if uid)
+    return {"outcome": p.outcome.value, "reason": p.reason.strip()}
+
+
 def _assign(case, user, p, now, town, extra):
     previous = case.mediator_id
     case.mediator_id = p.mediator_id
@@ -235,7 +246,7 @@ def _merge(case, user, p, now, town, extra):
 _APPLY = {
     Action.ACCEPT: _accept, Action.REJECT: _reject, Action.ROUTE: _route,
     Action.LOG_SESSION: _log_session, Action.TRANSFER: _transfer, Action.EXTEND: _extend,
-    Action.ESCALATE: _escalate, Action.ASSIGN: _assign, Action.SUPERVISE: _supervise, Action.SUSPEND: _suspend, Action.RESUME: _resume, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
+    Action.ESCALATE: _escalate, Action.PROPOSE_CLOSE: _propose_close, Action.ASSIGN: _assign, Action.SUPERVISE: _supervise, Action.SUSPEND: _suspend, Action.RESUME: _resume, Action.CLOSE: _close, Action.FOLLOW_UP: _follow_up,
     Action.REOPEN: _reopen, Action.ARCHIVE: _archive, Action.MERGE: _merge,
 }
 

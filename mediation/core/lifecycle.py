@@ -36,6 +36,7 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     EXTEND = "extend"
     ESCALATE = "escalate"
+    PROPOSE_CLOSE = "propose_close"  # a liaison suggests closing; the mediator or supervisor decides
     ASSIGN = "assign"  # (re)assign the mediator
     SUPERVISE = "supervise"  # 督办: an instruction with its own due date
     SUSPEND = "suspend"  # both parties unavailable, awaiting a court: the clock stops
@@ -73,6 +74,7 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.TRANSFER: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.EXTEND: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.ESCALATE: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S, _M})),
+    Action.PROPOSE_CLOSE: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_L})),
     Action.ASSIGN: Transition(frozenset({Status.IN_MEDIATION}), None, frozenset({_S})),
     Action.SUPERVISE: Transition(frozenset({Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION}), None,
                                  frozenset({_S})),
@@ -206,6 +208,11 @@ def _guard_extend(facts, p):
     _need(p.reason, "reason", "Give the reason for the extension.")
 
 
+def _guard_propose_close(facts, p):
+    _need(p.outcome, "outcome", "Choose the outcome you propose.")
+    _need(p.reason, "reason", "Say why the case can be closed.")
+
+
 def _guard_assign(facts, p):
     _need(p.mediator_id, "mediator_id", "Choose the mediator.")
     if p.mediator_office_id not in facts.office_ids:
@@ -278,6 +285,7 @@ _GUARDS = {
     Action.TRANSFER: _guard_transfer,
     Action.EXTEND: _guard_extend,
     Action.ESCALATE: _guard_escalate,
+    Action.PROPOSE_CLOSE: _guard_propose_close,
     Action.ASSIGN: _guard_assign,
     Action.SUPERVISE: _guard_supervise,
     Action.SUSPEND: _guard_suspend,

@@ -198,3 +198,20 @@ def test_written_agreement_requires_art_29_contents(client, db, users, login, ma
     assert r.status_code == 422
     case = _case(db, case.reference)
     assert case.status == "in_mediation" and case.outcome is None
+
+
+def test_liaison_proposes_closing_and_the_mediator_hears(client, db, users, login, make_case):
+    from mediation.core.lifecycle import Status
+    from mediation.notifications.models import Notification
+    case = make_case(Status.IN_MEDIATION)  # law firm is a co-office
+    login(users["lawyer"])
+    r = _post(client, case, "propose_close", outcome="agreement_written", reason="双方已就赔偿达成一致")
+    assert r.status_code == 303
+    case = _case(db, case.reference)
+    assert case.status == "in_mediation" and case.timeline[-1].action == "propose_close"
+    notified = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "close_proposed")))
+    assert notified == {users["mediator"].id, users["supervisor"].id}
+    login(users["mediator"])
+    page = client.get("/notifications/?lang=en").get_data(as_text=True)
+    assert "A liaison proposes closing" in page and case.reference in page
+    assert _post(client, case, "propose_close", outcome="withdrawn", reason="x").status_code == 403

@@ -28,6 +28,7 @@ EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
     A.TRANSFER: (frozenset({S.IN_MEDIATION}), None),
     A.EXTEND: (frozenset({S.IN_MEDIATION}), None),
     A.ESCALATE: (frozenset({S.IN_MEDIATION}), None),
+    A.PROPOSE_CLOSE: (frozenset({S.IN_MEDIATION}), None),
     A.ASSIGN: (frozenset({S.IN_MEDIATION}), None),
     A.SUPERVISE: (frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION}), None),
     A.SUSPEND: (frozenset({S.IN_MEDIATION}), None),
@@ -39,13 +40,16 @@ EXPECTED: dict[Action, tuple[frozenset[Status], Status | None]] = {
 }
 
 # What each role may do on a case, when it stands in the right capacity (DESIGN.md's roles
-# table as implemented): supervisors everything (re-assigning the mediator and 督办 supervision
-# instructions are theirs alone); the assigned mediator sessions, escalation,
-# suspending and resuming, closing, return visits, reopening; a participating liaison logs sessions.
-SUPERVISOR_ACTIONS = frozenset(Action)
+# table as implemented): supervisors everything but proposing to close (re-assigning the mediator
+# and 督办 supervision instructions are theirs alone); the assigned mediator sessions, escalation,
+# suspending and resuming, closing, return visits, reopening; a participating liaison logs
+# sessions and proposes closing (which only a liaison does: the mediator or supervisor decides).
+SUPERVISOR_ACTIONS = frozenset({A.ACCEPT, A.REJECT, A.MERGE, A.ROUTE, A.LOG_SESSION, A.TRANSFER, A.EXTEND,
+                                A.ESCALATE, A.ASSIGN, A.SUPERVISE, A.SUSPEND, A.RESUME, A.CLOSE, A.FOLLOW_UP,
+                                A.REOPEN, A.ARCHIVE})
 MEDIATOR_ACTIONS = frozenset({A.LOG_SESSION, A.ESCALATE, A.SUSPEND, A.RESUME, A.CLOSE, A.FOLLOW_UP,
                               A.REOPEN})
-LIAISON_ACTIONS = frozenset({A.LOG_SESSION})
+LIAISON_ACTIONS = frozenset({A.LOG_SESSION, A.PROPOSE_CLOSE})
 
 SUPERVISOR = Actor(Role.SUPERVISOR)
 MEDIATOR = Actor(Role.MEDIATOR, is_assigned_mediator=True, office_participates=True)
@@ -56,6 +60,11 @@ LEAD_OFFICE = 1
 CO_OFFICE = 3
 OTHER_OFFICE = 4  # neither lead nor co-office of the case
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)
+
+
+def capable(action: Action) -> Actor:
+    """An actor with a capacity for `action`: the supervisor, except where only a liaison may act."""
+    return SUPERVISOR if action in SUPERVISOR_ACTIONS else LIAISON
 
 
 def facts(status: Status, **kw) -> CaseFacts:
@@ -84,6 +93,7 @@ def good_payload(action: Action) -> Payload:
         A.TRANSFER: Payload(lead_office_id=2, reason="涉及治安案件"),
         A.EXTEND: Payload(extension_days=15, parties_consent=True, reason="双方同意延期"),
         A.ESCALATE: Payload(reason="矛盾激化"),
+        A.PROPOSE_CLOSE: Payload(outcome=Outcome.AGREEMENT_ORAL, reason="双方已当面和解"),
         A.ASSIGN: Payload(mediator_id=8, mediator_office_id=LEAD_OFFICE),
         A.SUPERVISE: Payload(reason="请于一周内上报调解进展", due_at=NOW + timedelta(days=7), now=NOW),
         A.SUSPEND: Payload(reason="双方外出务工，暂时无法调解"),
@@ -108,8 +118,8 @@ def test_vocabulary_of_states_and_actions():
     assert {s.value for s in Status} == {
         "registered", "accepted", "rejected", "in_mediation", "closed", "followed_up", "archived", "merged"}
     assert {a.value for a in Action} == {
-        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "assign", "supervise",
-        "suspend", "resume", "close", "follow_up", "reopen", "archive", "merge"}
+        "accept", "reject", "route", "log_session", "transfer", "extend", "escalate", "propose_close", "assign",
+        "supervise", "suspend", "resume", "close", "follow_up", "reopen", "archive", "merge"}
     assert OPEN_STATUSES == {S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION}
     assert FINAL_STATUSES == {S.REJECTED, S.ARCHIVED, S.MERGED}
     assert MAX_EXTENSION_DAYS == 30
@@ -132,10 +142,11 @@ def test_final_states_have_no_way_out():
 def test_every_state_times_every_action(status, action):
     sources, target = EXPECTED[action]
     case, payload = facts_for(action, status), good_payload(action)
+    actor = capable(action)
     if status in sources:
-        assert decide(action, case, SUPERVISOR, payload) == (target or status)
+        assert decide(action, case, actor, payload) == (target or status)
     else:
-        err = refused(action, case, SUPERVISOR, payload)
+        err = refused(action, case, actor, payload)
         # refused because of the state, not a guard or a capacity
         assert err.message == "This action is not possible while the case is %(status)s."
         assert err.params == {"status": status.value}
@@ -212,7 +223,7 @@ def test_assigned_mediator_may_not_take_supervisor_actions(action):
 
 
 @pytest.mark.parametrize("action", sorted(frozenset(Action) - LIAISON_ACTIONS), ids=str)
-def test_liaison_may_only_log_sessions(action):
+def test_liaison_may_only_log_sessions_and_propose_closing(action):
     err = refused(action, facts_for(action, _legal_state(action)), LIAISON, good_payload(action))
     assert err.message == "You may not take this action on this case."
 
@@ -275,8 +286,13 @@ def test_available_actions_literal_examples():
             for suspended in (False, True):
                 offered = available_actions(facts(status, suspended=suspended), actor)
                 assert A.ASSIGN not in offered and A.SUPERVISE not in offered
-    assert available_actions(facts(S.IN_MEDIATION), LIAISON) == [A.LOG_SESSION]
-    assert available_actions(facts(S.IN_MEDIATION, suspended=True), LIAISON) == [A.LOG_SESSION]
+    assert available_actions(facts(S.IN_MEDIATION), LIAISON) == [A.LOG_SESSION, A.PROPOSE_CLOSE]
+    assert available_actions(facts(S.IN_MEDIATION, suspended=True), LIAISON) == [A.LOG_SESSION, A.PROPOSE_CLOSE]
+    # proposing to close is the liaison's alone: the mediator and the supervisor close outright
+    for actor in (SUPERVISOR, MEDIATOR):
+        for status in Status:
+            for suspended in (False, True):
+                assert A.PROPOSE_CLOSE not in available_actions(facts(status, suspended=suspended), actor)
     assert available_actions(facts(S.CLOSED), LIAISON) == []
     assert A.EXTEND not in available_actions(facts(S.IN_MEDIATION, extended=True), SUPERVISOR)
     assert A.RESUME not in available_actions(facts(S.IN_MEDIATION), SUPERVISOR)
@@ -404,6 +420,52 @@ def test_extend_needs_a_reason(reason):
 def test_escalate_needs_a_reason():
     assert _field(A.ESCALATE, S.IN_MEDIATION, Payload()) == "reason"
     assert decide(A.ESCALATE, facts(S.IN_MEDIATION), MEDIATOR, Payload(reason="x")) == S.IN_MEDIATION
+
+
+# propose close
+
+def test_propose_close_needs_an_outcome():
+    err = refused(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION), LIAISON, Payload(reason="双方已和解"))
+    assert err.field == "outcome"
+    assert err.message == "Choose the outcome you propose."
+
+
+def test_propose_close_checks_the_outcome_before_the_reason():
+    assert refused(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION), LIAISON, Payload()).field == "outcome"
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
+def test_propose_close_needs_a_reason(reason):
+    err = refused(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION), LIAISON,
+                  Payload(outcome=Outcome.AGREEMENT_WRITTEN, reason=reason))
+    assert err.field == "reason"
+    assert err.message == "Say why the case can be closed."
+
+
+@pytest.mark.parametrize("outcome", list(Outcome), ids=str)
+def test_propose_close_any_outcome_keeps_the_status(outcome):
+    """A proposal is not a closing: no agreement text, amount or referral, and no session needed."""
+    p = Payload(outcome=outcome, reason="双方同意结案")
+    assert decide(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION), LIAISON, p) == S.IN_MEDIATION
+    assert decide(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION, sessions_logged=0), LIAISON, p) == S.IN_MEDIATION
+    assert decide(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION, suspended=True), LIAISON, p) == S.IN_MEDIATION
+
+
+@pytest.mark.parametrize("actor", [
+    SUPERVISOR, MEDIATOR, Actor(Role.MEDIATOR, office_participates=True), Actor(Role.LIAISON),
+    Actor(Role.VIEWER, office_participates=True), Actor(Role.ADMIN, office_participates=True),
+], ids=repr)
+def test_only_a_participating_liaison_proposes_closing(actor):
+    err = refused(A.PROPOSE_CLOSE, facts(S.IN_MEDIATION), actor, good_payload(A.PROPOSE_CLOSE))
+    assert err.message == "You may not take this action on this case."
+    assert err.field is None
+
+
+@pytest.mark.parametrize("status", sorted(set(Status) - {S.IN_MEDIATION}), ids=str)
+def test_propose_close_state_is_checked_before_the_guard(status):
+    err = refused(A.PROPOSE_CLOSE, facts(status), LIAISON, Payload())
+    assert err.params == {"status": status.value}
+    assert err.field is None
 
 
 # assign
@@ -690,4 +752,5 @@ def test_good_payloads_really_are_good():
     """The matrix above relies on these; a guard tightening must show up here first."""
     for action, (sources, target) in EXPECTED.items():
         for status in sources:
-            assert decide(action, facts_for(action, status), SUPERVISOR, good_payload(action)) == (target or status)
+            assert decide(action, facts_for(action, status), capable(action), good_payload(action)) \
+                == (target or status)
