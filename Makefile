@@ -7,18 +7,32 @@ export FLASK_APP := wsgi
 PO := mediation/translations/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test setup system-deps db demo translations extract-messages clean
+.PHONY: run test setup setup-dev system-deps db demo translations extract-messages requirements clean
 
+# Runtime packages only (requirements.txt); the test tools (requirements-dev.txt) on top for `make test`.
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# Re-pin both files from requirements.in and requirements-dev.in (existing pins are kept;
+# PIP_COMPILE_ARGS=--upgrade to move them, or --upgrade-package NAME for one).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS)
+requirements: $(VENV)/.installed-dev
+	$(PIP_COMPILE) requirements.in
+	$(PIP_COMPILE) requirements-dev.in --output-file requirements-dev.txt
+
 $(MO): $(PO) $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d mediation/translations
 
 setup: $(VENV)/.installed $(MO) system-deps
+
+setup-dev: setup $(VENV)/.installed-dev
 
 # Debian packages the PDF printouts and browser tests need (Pango for WeasyPrint, Noto CJK
 # fonts, Chromium). Installed when missing and we are root (as on CI); otherwise a hint.
@@ -48,7 +62,9 @@ run: demo
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup
+# The layers contract (.importlinter) first: a broken layer fails before any test runs.
+test: setup-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 extract-messages: setup

@@ -29,7 +29,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from mediation import create_app
-    from mediation.admin.models import Village
+    from mediation.organisation.models import Village
     from mediation.cases.duplicates import find_duplicates
     from mediation.core.demo_people import fake_mobile, fake_name
     from mediation.core.vocab import CATEGORIES, Channel
@@ -37,7 +37,7 @@ def main() -> None:
     from mediation.demo import COMMUNITIES, VILLAGES
     from mediation.extensions import db
     from mediation.intake.services import CaseData, PartyData, register_case
-    from mediation.town import current_town
+    from mediation.organisation.town import current_town
 
     rng = random.Random(args.seed)
     path = os.path.join(tempfile.mkdtemp(), "bench.db")

@@ -2,21 +2,37 @@
 import logging
 import os
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import config
+
+from . import cli, models, templating  # models: every model registered before migrations look
+from .admin.views import bp as admin_bp
+from .api import cli as api_cli
+from .api.admin_views import bp as api_admin_bp
+from .api.views import bp as api_bp
+from .auth.sessions import enforce_session_limits
+from .auth.views import bp as auth_bp
+from .cases.views import bp as cases_bp
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from .intake.import_views import bp as imports_bp
+from .intake.views import bp as intake_bp
+from .jobs import cli as jobs_cli
+from .meetings.views import bp as meetings_bp
+from .notifications.views import bp as notifications_bp
+from .reports.views import bp as reports_bp
+from .supervision.views import bp as dashboard_bp
 
 log = logging.getLogger(__name__)
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
-    from config import CONFIGS
-
     app = Flask(__name__, template_folder="../templates", instance_path=_instance_path())
-    config_class = CONFIGS[config_name or os.environ.get("MEDIATION_CONFIG", "development")]
+    config_class = config.CONFIGS[config_name or os.environ.get("MEDIATION_CONFIG", "development")]
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     if hasattr(config_class, "validate"):
@@ -35,14 +51,11 @@ def _instance_path() -> str:
 
 
 def select_locale() -> str:
-    from flask import current_app
     lang = request.args.get("lang") or session.get("lang")
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (every model registered before migrations look)
-
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
@@ -66,18 +79,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin.views import bp as admin_bp
-    from .api.admin_views import bp as api_admin_bp
-    from .api.views import bp as api_bp
-    from .auth.views import bp as auth_bp
-    from .cases.views import bp as cases_bp
-    from .intake.import_views import bp as imports_bp
-    from .intake.views import bp as intake_bp
-    from .cases.dashboard import bp as dashboard_bp
-    from .meetings.views import bp as meetings_bp
-    from .notifications.views import bp as notifications_bp
-    from .reports.views import bp as reports_bp
-
     csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
     for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, api_bp, api_admin_bp,
                       notifications_bp, dashboard_bp, meetings_bp, reports_bp):
@@ -85,8 +86,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
     def render_error(code: int, message: str):
         return render_template("errors/error.html", code=code, message=message), code
 
@@ -106,8 +105,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .auth.sessions import enforce_session_limits
-
     @app.before_request
     def _language_and_session():
         if request.args.get("lang") in app.config["LANGUAGES"]:
@@ -129,16 +126,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import presentation
-
-    presentation.register(app)
+    templating.register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .api import cli as api_cli
-    from .cli import register
-    from .jobs import cli as jobs_cli
-
-    register(app)
+    cli.register(app)
     api_cli.register(app)
     jobs_cli.register(app)

@@ -5,10 +5,15 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from .admin.models import Office
 from .auth.models import User
+from .cases.models import RoutingRule
+from .cases.routing import load_default_rules
 from .core.vocab import Role
+from .demo import load_demo
+from .db import utcnow
 from .extensions import db
+from .organisation.models import Office
+from .organisation.town import current_town
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -51,9 +56,6 @@ def register(app: Flask) -> None:
     @routing_rules.command("load-defaults")
     def load_defaults():
         """Load DESIGN.md's default rules into an empty rule list."""
-        from .cases.models import RoutingRule
-        from .cases.routing import load_default_rules
-
         if db.session.scalar(select(func.count()).select_from(RoutingRule)):
             raise click.ClickException("Rules already exist; defaults are only loaded into an empty list.")
         created = load_default_rules()
@@ -64,12 +66,10 @@ def register(app: Flask) -> None:
     @click.option("--cases", "case_count", default=200, show_default=True)
     def seed_demo(case_count):
         """Load the demo town, users and cases, only into an empty database."""
-        from .demo import load_demo
-
         if db.session.scalar(select(func.count()).select_from(Office)):
             click.echo("Database already has data; demo data not loaded.")
             return
-        passwords = load_demo(case_count=case_count)
+        passwords = load_demo(utcnow(), current_town(), case_count=case_count)
         db.session.commit()
         click.echo("Demo data loaded. Sign in with one of these (shown once, not stored):")
         for username, (role, password) in passwords.items():

@@ -2,20 +2,19 @@
 and cases in every state from every channel, all driven through the real services."""
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .admin.models import Office, Village
+from .organisation.models import Office, Village
 from .auth.models import User
 from .cases.routing import load_default_rules, propose_for
 from .cases.services import perform
 from .core.demo_people import fake_id_number, fake_mobile, fake_name
 from .core.lifecycle import Action, Payload, Status
 from .core.vocab import CATEGORIES, Channel, Outcome, OfficeKind, PartyRole, Role
-from .db import utcnow
 from .extensions import db
 from .intake.services import CaseData, PartyData, register_case
-from .town import current_town
+from .core.town import Town
 
 VILLAGES = [("xiaomiao", "小庙村"), ("qianqiao", "钱桥村"), ("xuxing", "徐行村"), ("dashipi", "大石皮村"),
             ("fuhu", "伏虎村"), ("heqiao", "和桥村"), ("hongxing", "红星村"), ("caowang", "曹王村"),
@@ -51,7 +50,7 @@ TARGETS = [Status.REGISTERED, Status.ACCEPTED, Status.REJECTED, Status.IN_MEDIAT
 WEIGHTS = [14, 8, 4, 40, 14, 10, 8, 2]
 
 
-def load_demo(case_count: int = 200, seed: int = 2026) -> dict[str, tuple[str, str]]:
+def load_demo(now: datetime, town: Town, case_count: int = 200, seed: int = 2026) -> dict[str, tuple[str, str]]:
     """Create the town and its cases; return {username: (role, password)} to print once."""
     rng = random.Random(seed)
     villages = [Village(code=c, name=n, is_community=False) for c, n in VILLAGES]
@@ -73,13 +72,11 @@ def load_demo(case_count: int = 200, seed: int = 2026) -> dict[str, tuple[str, s
         passwords[username] = (role.value, password)
     db.session.flush()
     load_default_rules()
-    _load_cases(rng, case_count, villages, offices, users)
+    _load_cases(rng, case_count, villages, offices, users, now, town)
     return passwords
 
 
-def _load_cases(rng, count, villages, offices, users):
-    town = current_town()
-    now = utcnow()
+def _load_cases(rng, count, villages, offices, users, now, town):
     channels = list(Channel)
     open_targets = []
     for i in range(count):
@@ -111,7 +108,7 @@ def _load_cases(rng, count, villages, offices, users):
                         category=category, summary=SUMMARIES[category], village_id=village.id,
                         address=f"嘉定区徐行镇{village.name}{rng.randint(1, 300)}号", parties=parties)
         case = register_case(data, users["supervisor"], now=t, town=town)
-        _drive(case, target, t, rng, offices, users, town, open_targets, village)
+        _drive(case, target, t, rng, offices, users, town, open_targets, village, now)
         if case.status in (Status.REGISTERED.value, Status.ACCEPTED.value, Status.IN_MEDIATION.value):
             open_targets.append(case)
 
@@ -129,12 +126,12 @@ def _details(channel, i, violent, rng) -> dict:
     return {}
 
 
-def _drive(case, target, t, rng, offices, users, town, open_targets, village):
+def _drive(case, target, t, rng, offices, users, town, open_targets, village, now):
     sup, med = users["supervisor"], users["mediator"]
     clock = [t]
 
     def step():
-        clock[0] = min(clock[0] + timedelta(hours=rng.uniform(2, 30)), utcnow())
+        clock[0] = min(clock[0] + timedelta(hours=rng.uniform(2, 30)), now)
         return clock[0]
 
     def act(action, user, payload=None, extra=None, at=None):

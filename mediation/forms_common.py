@@ -2,13 +2,30 @@
 from datetime import datetime, tzinfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, SelectMultipleField
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .core.vocab import MAX_YEAR, MIN_YEAR
+from .labels import LABELS
 
 
 MAX_ID = 2**31 - 1  # ids in URLs and forms: anything larger is no row of ours
+
+
+def optional_int(value):
+    """A select's value as an id, or None for its empty choice."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+def choices(kind: str, codes) -> list[tuple[str, str]]:
+    """(code, translated label) pairs for a select."""
+    return [(str(c), LABELS[kind][str(c)]) for c in codes]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")

@@ -1,5 +1,5 @@
 """Imports every model, so metadata is complete for Alembic and the app."""
-from .admin.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office, Village  # noqa: F401
+from .organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office, Village  # noqa: F401
 from .api.models import ChannelToken  # noqa: F401
 from .auth.models import AuditEvent, User  # noqa: F401
 from .cases.models import (Case, CaseLink, CaseOutcome, MediationSession, Party,  # noqa: F401

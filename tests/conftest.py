@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from mediation import create_app
-from mediation.admin.models import Office, Village
+from mediation.organisation.models import Office, Village
 from mediation.auth.models import User
 from mediation.extensions import db as _db
 
@@ -206,7 +206,7 @@ def chromium():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        unavailable("The playwright Python package is not installed (pip install -r requirements.txt).")
+        unavailable("The playwright Python package is not installed (pip install -r requirements-dev.txt).")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -7,7 +7,7 @@ from mediation.core.lifecycle import Action, Payload, Status
 from mediation.core.vocab import Outcome
 from mediation.db import utcnow
 from mediation.intake.services import CaseData, PartyData, register_case
-from mediation.town import current_town
+from mediation.organisation.town import current_town
 
 # The path from registration to each state: (action, who acts, payload builder).
 PATHS = {

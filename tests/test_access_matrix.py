@@ -31,7 +31,7 @@ from mediation.cases.services import perform
 from mediation.core.lifecycle import Action, Payload, Status
 from mediation.db import utcnow
 from mediation.notifications.models import Notification
-from mediation.town import current_town
+from mediation.organisation.town import current_town
 
 from .factories import VALID_ID, VALID_PHONE
 

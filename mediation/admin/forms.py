@@ -3,13 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..cases.forms import MultiCheckboxField, choices
 from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel
-from ..presentation import LABELS
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+from ..forms_common import MultiCheckboxField, choices, optional_int
+from ..labels import LABELS
 
 
 class RoutingRuleForm(FlaskForm):
@@ -26,7 +22,7 @@ class RoutingRuleForm(FlaskForm):
     requires_violence = BooleanField(_l("Violence, injury or threats reported"))
     min_risk_level = SelectField(_l("Escalation risk at least"), coerce=lambda v: v or None,
                                  choices=[("", _l("Any"))] + [(k, v) for k, v in LABELS["risk"].items()])
-    lead_office = SelectField(_l("Lead office"), coerce=_optional_int, validators=[Optional()])
+    lead_office = SelectField(_l("Lead office"), coerce=optional_int, validators=[Optional()])
     lead_is_village_committee = BooleanField(_l("Lead: the committee of the village where it happened"))
     co_offices = MultiCheckboxField(_l("Co-offices"), coerce=int)
     flag_for_meeting = BooleanField(_l("Put on the next joint meeting's agenda"))

@@ -1,20 +1,23 @@
 """Admin pages: routing rules (三所联动), working calendar, deadline policy, job runs."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import audit
-from ..auth.permissions import role_required
+from ..auth.permissions import page_required
+from ..core.permissions import Page
 from ..cases.models import RoutingRule
 from ..cases.routing import load_default_rules
-from ..core.vocab import Role
 from ..extensions import db
 from ..db import utcnow
 from ..jobs.models import JobRun
-from ..town import current_town
+from ..jobs.registry import jobs
+from ..organisation.town import current_town, missing_calendar_years
 from .forms import CalendarOverrideForm, CalendarYearForm, DeadlinePolicyForm, RoutingRuleForm
-from .models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
+from ..organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,7 +26,7 @@ RULE_FIELDS = ("name", "position", "active", "combine", "channels", "categories"
 
 
 @bp.route("/routing")
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def routing_rules():
     rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
     offices = {o.id: o for o in db.session.scalars(select(Office))}
@@ -31,13 +34,13 @@ def routing_rules():
 
 
 @bp.route("/routing/defaults", methods=["POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def routing_defaults():
     if db.session.scalar(select(RoutingRule.id).limit(1)) is not None:
         flash(_("Rules already exist; defaults are only loaded into an empty list."), "warning")
     else:
         created = load_default_rules()
-        audit.record("routing_defaults", current_user, "routing_rule", None, created=created)
+        audit.record("routing_defaults", current_user, "routing_rule", None, created=created, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("%(n)s default rules loaded.", n=created), "success")
     return redirect(url_for(".routing_rules"))
@@ -45,7 +48,7 @@ def routing_defaults():
 
 @bp.route("/routing/new", methods=["GET", "POST"], defaults={"rule_id": None})
 @bp.route("/routing/<int(max=2147483647):rule_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def routing_rule(rule_id: int | None):
     rule = db.session.get(RoutingRule, rule_id) if rule_id else None
     if rule_id and rule is None:
@@ -68,7 +71,7 @@ def routing_rule(rule_id: int | None):
         rule.lead_office_id = None if form.lead_is_village_committee.data else form.lead_office.data
         rule.co_office_ids = [i for i in form.co_offices.data or [] if i != rule.lead_office_id]
         db.session.flush()
-        audit.record("routing_rule_saved", current_user, "routing_rule", rule.id, name=rule.name)
+        audit.record("routing_rule_saved", current_user, "routing_rule", rule.id, name=rule.name, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("Rule saved."), "success")
         return redirect(url_for(".routing_rules"))
@@ -76,10 +79,10 @@ def routing_rule(rule_id: int | None):
 
 
 @bp.route("/routing/<int(max=2147483647):rule_id>/delete", methods=["POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def delete_routing_rule(rule_id: int):
     rule = db.session.get(RoutingRule, rule_id) or abort(404)
-    audit.record("routing_rule_deleted", current_user, "routing_rule", rule.id, name=rule.name)
+    audit.record("routing_rule_deleted", current_user, "routing_rule", rule.id, name=rule.name, at=utcnow(), ip=request.remote_addr)
     db.session.delete(rule)  # cases keep their history; their routing_rule_id becomes NULL
     db.session.commit()
     flash(_("Rule deleted."), "success")
@@ -87,7 +90,7 @@ def delete_routing_rule(rule_id: int):
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def calendar():
     """Holidays and make-up workdays over the package's, and years whose schedule is entered."""
     form, year_form = CalendarOverrideForm(), CalendarYearForm()
@@ -96,27 +99,26 @@ def calendar():
         row.is_workday, row.note = form.is_workday.data == "1", form.note.data or ""
         db.session.add(row)
         audit.record("calendar_override", current_user, "calendar", form.day.data.isoformat(),
-                     is_workday=row.is_workday)
+                     is_workday=row.is_workday, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for(".calendar"), 303)
     if year_form.submit_year.data and year_form.validate_on_submit():
         if db.session.get(CalendarYear, year_form.year.data) is None:
             db.session.add(CalendarYear(year=year_form.year.data, entered_by_id=current_user.id))
-            audit.record("calendar_year", current_user, "calendar", year_form.year.data)
+            audit.record("calendar_year", current_user, "calendar", year_form.year.data, at=utcnow(), ip=request.remote_addr)
             db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for(".calendar"), 303)
     overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
     entered = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
     return render_template("admin/calendar.html", form=form, year_form=year_form, overrides=overrides,
-                           entered=entered, missing=missing_calendar_years()), 422 if form.errors or year_form.errors else 200
+                           entered=entered, missing=missing_calendar_years(current_town(), utcnow())), 422 if form.errors or year_form.errors else 200
 
 
 @bp.route("/calendar/<day>/delete", methods=["POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def delete_override(day: str):
-    from datetime import date
     try:
         row = db.session.get(CalendarOverride, date.fromisoformat(day))
     except ValueError:
@@ -124,21 +126,13 @@ def delete_override(day: str):
     if row is None:
         abort(404)
     db.session.delete(row)
-    audit.record("calendar_override_deleted", current_user, "calendar", day)
+    audit.record("calendar_override_deleted", current_user, "calendar", day, at=utcnow(), ip=request.remote_addr)
     db.session.commit()
     return redirect(url_for(".calendar"), 303)
 
 
-def missing_calendar_years() -> list[int]:
-    """This year and next, where neither the package nor an admin knows the holidays."""
-    town = current_town()
-    this_year = utcnow().astimezone(town.tz).year
-    return [y for y in (this_year, this_year + 1)
-            if not town.calendar.package_knows_year(y) and y not in town.calendar.entered_years]
-
-
 @bp.route("/deadlines", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def deadlines():
     form = DeadlinePolicyForm()
     if form.validate_on_submit():
@@ -150,7 +144,7 @@ def deadlines():
             db.session.add(row)
         row.days, row.unit = form.days.data, form.unit.data
         db.session.flush()
-        audit.record("deadline_policy", current_user, "deadline_policy", row.id, days=row.days, unit=row.unit)
+        audit.record("deadline_policy", current_user, "deadline_policy", row.id, days=row.days, unit=row.unit, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("Saved. New deadlines follow it; a case's deadlines are recomputed at its next change."), "success")
         return redirect(url_for(".deadlines"), 303)
@@ -160,19 +154,17 @@ def deadlines():
 
 
 @bp.route("/deadlines/<int(max=2147483647):policy_id>/delete", methods=["POST"])
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def delete_policy(policy_id: int):
     row = db.session.get(DeadlinePolicy, policy_id) or abort(404)
-    audit.record("deadline_policy_deleted", current_user, "deadline_policy", row.id)
+    audit.record("deadline_policy_deleted", current_user, "deadline_policy", row.id, at=utcnow(), ip=request.remote_addr)
     db.session.delete(row)
     db.session.commit()
     return redirect(url_for(".deadlines"), 303)
 
 
 @bp.route("/jobs")
-@role_required(Role.ADMIN)
+@page_required(Page.ADMIN)
 def job_runs():
-    from ..jobs.registry import jobs
-    from flask import current_app
     runs = db.session.scalars(select(JobRun).order_by(JobRun.fire_time.desc(), JobRun.id.desc()).limit(200)).all()
-    return render_template("admin/jobs.html", runs=runs, specs=jobs(current_app).values())
+    return render_template("admin/jobs.html", runs=runs, specs=jobs(current_app.config).values())

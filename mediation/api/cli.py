@@ -37,7 +37,7 @@ def create_token(channel: str, name: str = "", created_by_id: int | None = None)
 def create(channel, name):
     """Create a token for CHANNEL and print it (shown once)."""
     row, token = create_token(channel, name.strip()[:128])
-    audit.record("channel_token_created", None, "channel_token", row.id, channel=channel, name=row.name)
+    audit.record("channel_token_created", None, "channel_token", row.id, channel=channel, name=row.name, at=utcnow())
     db.session.commit()
     click.echo(f"Created token {row.id} for {channel}. Store it now; it is not shown again:")
     click.echo(token)
@@ -68,6 +68,6 @@ def revoke(token_id):
         click.echo(f"Token {token_id} was already revoked.")
         return
     row.revoked_at = utcnow()
-    audit.record("channel_token_revoked", None, "channel_token", row.id, channel=row.channel)
+    audit.record("channel_token_revoked", None, "channel_token", row.id, channel=row.channel, at=utcnow())
     db.session.commit()
     click.echo(f"Revoked token {token_id} ({row.channel}).")

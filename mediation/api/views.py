@@ -1,8 +1,9 @@
 """The channel API (/api/v1): 12345, 110, grid and platform systems push and poll cases.
 
-JSON in and out, every answer described in `openapi.py`. A token sees only its own
-channel's cases: every query filters on the token's channel, so another channel's case is
-not found (404) rather than forbidden, which would confirm that it exists.
+JSON in and out, every answer described in the OpenAPI document (`openapi.py`, generated from
+the models in `schemas.py`). A token sees only its own channel's cases: every query filters
+on the token's channel, so another channel's case is not found (404) rather than forbidden,
+which would confirm that it exists.
 
 Submissions are idempotent per (channel, external_id): the database's unique constraint
 decides races, and whoever loses one re-reads the winner's case and answers as for a repeat
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from ..admin.models import Village
+from ..organisation.models import Village
 from ..auth import audit
 from ..cases.models import Case
 from ..core.errors import DomainError
@@ -26,8 +27,8 @@ from ..core.lifecycle import Status
 from ..core.town import Town
 from ..db import utcnow
 from ..extensions import db
-from ..intake.services import CaseData, register_case
-from ..town import current_town
+from ..intake.services import CaseData, PartyData, register_case
+from ..organisation.town import current_town
 from . import openapi, schemas
 from .auth import ApiClient, current_client, token_required
 
@@ -38,7 +39,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # A registration that loses a race on something other than its own external_id (the first
 # reference number of a year, handed out to two different cases at once) tries again.
 REGISTER_ATTEMPTS = 3
-_REFERENCE = re.compile(r"[A-Za-z0-9-]{1,24}")
+_REFERENCE = re.compile(rf"[A-Za-z0-9-]{{1,{schemas.MAX_REFERENCE}}}")
 # register_case's field names where they differ from the API's.
 _FIELD_PATHS = {"external_ref": "external_id", "village_id": "location.village", "address": "location.address",
                 "channel_due_at": "due_at", None: "body"}
@@ -118,22 +119,22 @@ def submit_case():
         return error(400, "The body must be a JSON object.")
     now, town = utcnow(), current_town()
     try:
-        submission = schemas.parse_submission(body, client.channel, now)
+        submission = schemas.parse_submission(body, now)
     except schemas.Invalid as exc:
         return invalid(exc.errors)
-    return _register(client, submission, now, town)
+    return _register(client, _case_data(client.channel, submission, schemas.content_hash(body)), now, town)
 
 
-def _register(client: ApiClient, sub: schemas.Submission, now: datetime, town: Town):
+def _register(client: ApiClient, data: CaseData, now: datetime, town: Town):
     tz = town.tz
     for _attempt in range(REGISTER_ATTEMPTS):
-        existing = _by_external_id(client.channel, sub.external_id)
+        existing = _by_external_id(client.channel, data.external_ref)
         if existing is not None:
-            return _repeat(existing, sub, tz)
+            return _repeat(existing, data, tz)
         try:
-            case = register_case(_case_data(client, sub), None, now=now, town=town)
+            case = register_case(data, None, now=now, town=town)
             audit.record("api_register", None, "case", case.reference, channel=client.channel,
-                         token_id=client.token_id, external_id=sub.external_id)
+                         token_id=client.token_id, external_id=data.external_ref, at=now, ip=request.remote_addr)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -144,15 +145,15 @@ def _register(client: ApiClient, sub: schemas.Submission, now: datetime, town: T
         except IntegrityError:
             db.session.rollback()  # lost a race to a concurrent registration; look again
             log.info("channel %s external_id %r: concurrent registration, re-reading",
-                     client.channel, sub.external_id)
+                     client.channel, data.external_ref)
             continue
-        log.info("channel %s registered %s (external_id %r)", client.channel, case.reference, sub.external_id)
+        log.info("channel %s registered %s (external_id %r)", client.channel, case.reference, data.external_ref)
         payload = case_json(case, tz)
         response = jsonify(payload)
         response.status_code = 201
         response.headers["Location"] = payload["url"]
         return response
-    log.warning("channel %s external_id %r: gave up after %d attempts", client.channel, sub.external_id,
+    log.warning("channel %s external_id %r: gave up after %d attempts", client.channel, data.external_ref,
                 REGISTER_ATTEMPTS)
     response = error(503, "Too many registrations at the same moment; try again.")
     response.headers["Retry-After"] = "1"
@@ -163,20 +164,23 @@ def _by_external_id(channel: str, external_id: str) -> Case | None:
     return db.session.scalar(select(Case).where(Case.channel == channel, Case.external_ref == external_id))
 
 
-def _repeat(case: Case, sub: schemas.Submission, tz: tzinfo):
-    if case.content_hash == sub.content_hash:
+def _repeat(case: Case, data: CaseData, tz: tzinfo):
+    if case.content_hash == data.content_hash:
         return jsonify(case_json(case, tz))
-    return error(409, f"external_id {sub.external_id!r} is already registered as {case.reference} "
+    return error(409, f"external_id {data.external_ref!r} is already registered as {case.reference} "
                       "with different content.", reference=case.reference)
 
 
-def _case_data(client: ApiClient, sub: schemas.Submission) -> CaseData:
+def _case_data(channel: str, sub: schemas.CaseSubmission, content_hash: str) -> CaseData:
+    """What register_case takes, from a valid submission."""
+    location = sub.location or schemas.Location()
     return CaseData(
-        channel=client.channel, external_ref=sub.external_id, received_at=sub.received_at,
-        category=sub.category, summary=sub.summary, village_id=_village_id(sub.village), address=sub.address,
-        parties=sub.parties,
-        details=sub.details, channel_due_at=sub.due_at, amount=sub.amount, people_involved=sub.people_involved,
-        violence=sub.violence, content_hash=sub.content_hash)
+        channel=channel, external_ref=sub.external_id, received_at=sub.received_at, category=sub.category,
+        summary=sub.summary, village_id=_village_id(location.village), address=location.address,
+        parties=[PartyData(**party.model_dump()) for party in sub.parties],
+        details=sub.details.as_sent() if sub.details is not None else {}, channel_due_at=sub.due_at,
+        amount=sub.amount_yuan, people_involved=sub.people_involved, violence=sub.violence_for(channel),
+        content_hash=content_hash)
 
 
 def _village_id(name_or_code: str | None) -> int | None:

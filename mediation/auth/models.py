@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..admin.models import Office
+from ..organisation.models import Office
 from ..core.vocab import Role
 from ..db import UTCDateTime, utcnow
 from ..extensions import db

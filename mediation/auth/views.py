@@ -44,7 +44,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         cfg = current_app.config
-        user = authenticate(form.username.data, form.password.data, now=utcnow(),
+        user = authenticate(form.username.data, form.password.data, now=utcnow(), ip=request.remote_addr,
                             max_failures=cfg["LOGIN_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"])
         db.session.commit()
         if user is not None:
@@ -64,7 +64,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    audit.record("logout", current_user, "user", current_user.id)
+    audit.record("logout", current_user, "user", current_user.id, at=utcnow(), ip=request.remote_addr)
     db.session.commit()
     logout_user()
     session.clear()

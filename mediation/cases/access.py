@@ -61,6 +61,3 @@ def sees_personal_data(user: User, case: Case) -> bool:
         return user.office_id in case.office_ids
     return False
 
-
-def may_register(user: User) -> bool:
-    return user.role_enum in (Role.SUPERVISOR, Role.MEDIATOR, Role.LIAISON)

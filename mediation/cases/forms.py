@@ -4,23 +4,13 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
 from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, Outcome, Performance, SessionMethod
-from ..forms_common import LocalDateTimeField, not_blank
-from ..presentation import LABELS
-
-
-def choices(kind: str, codes) -> list[tuple[str, str]]:
-    return [(str(c), LABELS[kind][str(c)]) for c in codes]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from ..forms_common import LocalDateTimeField, MultiCheckboxField, choices, not_blank
+from ..labels import LABELS
 
 
 class ActionForm(FlaskForm):

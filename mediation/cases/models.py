@@ -6,7 +6,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKe
                         Numeric, String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..admin.models import Office, Village
+from ..organisation.models import Office, Village
 from ..auth.models import User
 from ..core.lifecycle import Status
 from ..core.vocab import Channel

@@ -1,12 +1,12 @@
 """Routing rules from the database, evaluated by `core.routing`; DESIGN.md's defaults."""
-from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..admin.models import Office
 from ..core import routing
+from ..core.risk import HIGH_AMOUNT, RiskLevel
 from ..core.vocab import OfficeKind
 from ..extensions import db
+from ..organisation.models import Office
 from .models import Case, RoutingRule
 
 # DESIGN.md's defaults, by office code; loaded by `flask routing-rules load-defaults` and the demo.
@@ -14,9 +14,9 @@ DEFAULT_RULES = [
     dict(name="110警情涉及暴力、伤害或威胁", channels=["police_110"], requires_violence=True,
          lead="police_station", co=["judicial_office"]),
     dict(name="当事人五人以上或高激化风险", combine="any", min_parties=5,
-         min_risk_level="high", lead="judicial_office", co=["police_station"], flag_for_meeting=True),
+         min_risk_level=RiskLevel.HIGH.value, lead="judicial_office", co=["police_station"], flag_for_meeting=True),
     dict(name="合同、劳动争议、损害赔偿、生产经营或标的额五万元以上", combine="any",
-         categories=["合同", "劳动争议", "损害赔偿", "生产经营"], min_amount=Decimal("50000"),
+         categories=["合同", "劳动争议", "损害赔偿", "生产经营"], min_amount=HIGH_AMOUNT,
          lead="judicial_office", co=["law_firm"]),
     dict(name="婚姻家庭、邻里、房屋宅基地、物业：由所在村（居）调委会调解",
          categories=["婚姻家庭", "邻里", "房屋宅基地", "物业"], lead_is_village_committee=True,

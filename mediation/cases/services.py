@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..admin.models import Office
+from ..organisation.models import Office
 from ..auth.models import User
 from ..core import deadlines
 from ..core.errors import StaleVersion, TransitionRefused
@@ -17,7 +17,7 @@ from ..core.lifecycle import Action, CaseFacts, Payload, Status, decide
 from ..core.town import Town
 from ..core.vocab import Outcome, Role
 from ..extensions import db
-from ..notifications.services import notify_once
+from ..notifications.services import notify_once, supervisor_ids
 from .access import actor_for
 from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
 from .risk import refresh_risk
@@ -149,11 +149,10 @@ def _escalate(case, user, p, now, town, extra):
 
 def _propose_close(case, user, p, now, town, extra):
     """Recorded on the timeline; the assigned mediator and the supervisors hear of it."""
-    recipients = {case.mediator_id} | set(db.session.scalars(select(User.id).where(
-        User.role == Role.SUPERVISOR.value, User.active.is_(True))))
-    notify_once({"user_id": uid, "case_id": case.id, "kind": "close_proposed",
+    recipients = {case.mediator_id} | set(supervisor_ids())
+    notify_once(({"user_id": uid, "case_id": case.id, "kind": "close_proposed",
                  "details": {"outcome": p.outcome.value, "by": user.display_name},
-                 "dedupe_key": f"close_proposed:{case.id}:{uid}:{now.isoformat()}"} for uid in recipients if uid)
+                 "dedupe_key": f"close_proposed:{case.id}:{uid}:{now.isoformat()}"} for uid in recipients if uid), now)
     return {"outcome": p.outcome.value, "reason": p.reason.strip()}
 
 

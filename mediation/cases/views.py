@@ -7,18 +7,20 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..admin.models import Office, Village
+from ..organisation.models import Office, Village
 from ..auth import audit
+from ..auth.permissions import may
 from ..auth.queries import assignable_users
 from ..core.errors import DomainError, StaleVersion
 from ..core.lifecycle import OPEN_STATUSES, TRANSITIONS, Action, Status, available_actions
+from ..core.permissions import Page
 from ..core.risk import RULES_BY_CODE
 from ..core.vocab import Role
 from ..db import utcnow
 from ..extensions import db
-from ..presentation import label
-from ..town import current_town
-from .access import actor_for, get_visible_case_or_404, may_register, sees_personal_data, visible_cases
+from ..labels import label
+from ..organisation.town import current_town
+from .access import actor_for, get_visible_case_or_404, sees_personal_data, visible_cases
 from .forms import ACTION_FORMS, AssignForm, QueueFilterForm, RouteForm, TransferForm
 from .models import Case, MediationSession, Party, Supervision, TimelineEvent, case_co_offices
 from .duplicates import find_duplicates, link_cases, linked_cases
@@ -81,7 +83,7 @@ def queue():
     page = db.paginate(stmt, page=number, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     filter_args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
     return render_template("cases/queue.html", form=form, page=page, scope=scope, now=utcnow(),
-                           filter_args=filter_args, may_register=may_register(current_user))
+                           filter_args=filter_args, may_register=may(current_user, Page.REGISTER))
 
 
 @bp.route("/<reference>")
@@ -91,10 +93,10 @@ def detail(reference: str):
     _load_case_parts(case)
     full = sees_personal_data(current_user, case)
     if full and case.parties:
-        audit.record("view_personal_data", current_user, "case", case.reference)
+        audit.record("view_personal_data", current_user, "case", case.reference, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
     actions = available_actions(facts_for(case), actor_for(current_user, case))
-    supervising = current_user.role_enum == Role.SUPERVISOR
+    supervising = may(current_user, Page.SUPERVISION)
     absorbed_ids = [c.id for c in case.absorbed]
     timeline = case.timeline if not absorbed_ids else db.session.scalars(
         select(TimelineEvent).options(joinedload(TimelineEvent.actor), joinedload(TimelineEvent.case))
@@ -110,7 +112,7 @@ def detail(reference: str):
 @login_required
 def link(reference: str):
     """Cross-reference this case with another about the same dispute (both stay open)."""
-    if current_user.role_enum != Role.SUPERVISOR:
+    if not may(current_user, Page.SUPERVISION):
         abort(403)
     case = get_visible_case_or_404(current_user, reference)
     other = get_visible_case_or_404(current_user, (request.form.get("other") or "").strip().upper())

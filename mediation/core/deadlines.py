@@ -106,9 +106,6 @@ class Deadlines:
     provisional: bool = False
 
 
-OPEN = (Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION)
-
-
 def compute(clock: Clock, policy: Policy, calendar: WorkCalendar, tz: tzinfo) -> Deadlines:
     dues: dict[str, Due] = {}
     accept = policy.period(Stage.ACCEPT, clock.channel)
@@ -145,36 +142,56 @@ def compute(clock: Clock, policy: Policy, calendar: WorkCalendar, tz: tzinfo) ->
         provisional=bool(next_stage and dues[next_stage].provisional))
 
 
+# The deadlines a case works towards in each status; a status not listed has none.
+RUNNING_STAGES: dict[Status, tuple[str, ...]] = {
+    Status.REGISTERED: ("accept", "reply", "supervision"),
+    Status.ACCEPTED: ("conclude", "reply", "supervision"),
+    Status.IN_MEDIATION: ("conclude", "reply", "supervision"),
+    Status.CLOSED: ("follow_up", "supervision"),
+}
+
+
 def _running_stages(clock: Clock) -> tuple[str, ...]:
     """The deadlines the case is working towards in its status; none while suspended."""
     if clock.suspended_at is not None:
         return ()
-    if clock.status == Status.REGISTERED:
-        return ("accept", "reply", "supervision")
-    if clock.status in (Status.ACCEPTED, Status.IN_MEDIATION):
-        return ("conclude", "reply", "supervision")
-    if clock.status == Status.CLOSED:
-        return ("follow_up", "supervision")
-    return ()
+    return RUNNING_STAGES.get(clock.status, ())
 
 
 def _at(dues: dict[str, Due], stage: str) -> datetime | None:
     return dues[stage].at if stage in dues else None
 
 
-def due_state(next_deadline: datetime | None, now: datetime, calendar: WorkCalendar, tz: tzinfo) -> str | None:
-    """overdue past the deadline; due_soon within 2 working days of it (DESIGN.md); else None."""
-    if next_deadline is None:
-        return None
-    if next_deadline < now:
-        return "overdue"
-    return "due_soon" if next_deadline <= due_soon_cutoff(now, calendar, tz) else None
+class DueState(StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
 
 
-def due_soon_cutoff(now: datetime, calendar: WorkCalendar, tz: tzinfo) -> datetime:
-    """Deadlines up to the end of the 2nd working day from today are due soon."""
-    day, _certain = calendar.add_working_days(now.astimezone(tz).date(), DUE_SOON_WORKING_DAYS)
-    return end_of_day(day, tz)
+@dataclass(frozen=True)
+class DueWindow:
+    """The due-state rule (DESIGN.md): overdue past the deadline; due soon up to the end of the
+    2nd working day from today. `state_of` applies it to one deadline; `cases.queries.due_state_sql`
+    applies the same two bounds in SQL."""
+
+    now: datetime  # deadlines before this are overdue
+    cutoff: datetime  # deadlines from `now` up to this are due soon
+
+    @classmethod
+    def at(cls, now: datetime, calendar: WorkCalendar, tz: tzinfo) -> "DueWindow":
+        day, _certain = calendar.add_working_days(now.astimezone(tz).date(), DUE_SOON_WORKING_DAYS)
+        return cls(now=now, cutoff=end_of_day(day, tz))
+
+    def state_of(self, deadline: datetime | None) -> DueState | None:
+        if deadline is None:
+            return None
+        if deadline < self.now:
+            return DueState.OVERDUE
+        return DueState.DUE_SOON if deadline <= self.cutoff else None
+
+
+def due_state(next_deadline: datetime | None, now: datetime, calendar: WorkCalendar, tz: tzinfo) -> DueState | None:
+    """overdue, due_soon or None for one deadline (see DueWindow)."""
+    return DueWindow.at(now, calendar, tz).state_of(next_deadline)
 
 
 def days_left(deadline: datetime, now: datetime, calendar: WorkCalendar, tz: tzinfo) -> tuple[int, int]:

@@ -1,6 +1,11 @@
 """Errors raised by domain rules; views turn them into messages, never 500s."""
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation (`make extract-messages` finds it); the edge translates it."""
+    return message
+
+
 class DomainError(Exception):
     """A rule refused an operation. `message` is shown to the user (translated at the edge)."""
 

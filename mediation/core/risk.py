@@ -2,13 +2,20 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
-from .identity import N_
+from .errors import N_
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
 
 ELDERLY_AGE = 70
 MINOR_AGE = 18
 MANY_PEOPLE = 5
-HIGH_AMOUNT = Decimal("50000")
+HIGH_AMOUNT = Decimal("50000")  # also routing rule 3's amount (DESIGN.md): one figure for both
 REPEAT_WINDOW_DAYS = 180
 
 
@@ -45,7 +52,7 @@ HIGH_SCORE = 3
 
 @dataclass(frozen=True)
 class RiskAssessment:
-    level: str  # low, medium, high
+    level: RiskLevel
     reasons: tuple[str, ...]  # codes of the rules that fired, in RULES order
 
 
@@ -61,7 +68,7 @@ def assess(facts: RiskFacts) -> RiskAssessment:
     }
     reasons = tuple(rule.code for rule in RULES if fired[rule.code])
     score = sum(RULES_BY_CODE[code].weight for code in reasons)
-    level = "high" if score >= HIGH_SCORE else "medium" if score else "low"
+    level = RiskLevel.HIGH if score >= HIGH_SCORE else RiskLevel.MEDIUM if score else RiskLevel.LOW
     return RiskAssessment(level, reasons)
 
 
@@ -83,4 +90,4 @@ def is_vulnerable_by_age(id_number: str | None, today: date) -> bool:
     return age is not None and (age >= ELDERLY_AGE or age < MINOR_AGE)
 
 
-LEVEL_ORDER = {"low": 0, "medium": 1, "high": 2}
+LEVEL_ORDER = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
-from .identity import N_
+from .errors import N_
 from .vocab import CATEGORIES, Channel, Outcome, SUCCESS_OUTCOMES
 
 TREND_WEEKS = 8

@@ -71,8 +71,6 @@ CATEGORIES: tuple[str, ...] = (
     "征地拆迁", "环境污染", "劳动争议", "消费", "医疗", "道路交通事故", "物业", "其他",
 )
 
-RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
-
 # Bounds on what people type: dates outside these years are mistakes (and overflow date
 # arithmetic); amounts beyond what NUMERIC(14, 2) holds cannot be stored.
 MIN_YEAR, MAX_YEAR = 2000, 2100

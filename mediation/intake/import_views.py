@@ -8,26 +8,28 @@ skipped, both at preview and again at confirmation.
 import copy
 import logging
 import os
-from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from ..admin.models import Village
+from ..organisation.models import Village
 from ..auth import audit
-from ..cases.access import may_register
+from ..auth.permissions import may
+from ..core.permissions import Page
 from ..cases.models import Case
 from ..core.errors import DomainError
-from ..core.vocab import PartyRole, Role
 from ..db import utcnow
 from ..extensions import db
-from ..town import current_town
-from . import importer
+from ..organisation.town import current_town
+from .files import MAX_FILE_BYTES, MAX_ROWS, ImportRefused
 from .import_forms import ConfirmForm, DiscardForm, UploadForm
 from .models import ImportBatch
-from .services import CaseData, PartyData, register_case
+from .rows import (
+    FIELD_LABELS, HEADERS, REQUIRED, case_data, check_rows, counts, external_refs, mark_existing, read_sheet,
+)
+from .services import register_case
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +40,14 @@ IN_CHUNK = 500  # bound parameters per IN (...) query
 
 
 def _require_registrar() -> None:
-    if not may_register(current_user):
+    if not may(current_user, Page.REGISTER):
         abort(403)
 
 
 def _visible_batches():
     """The uploader's own batches; a supervisor sees everyone's."""
     stmt = select(ImportBatch)
-    if current_user.role_enum != Role.SUPERVISOR:
+    if not may(current_user, Page.SUPERVISION):
         stmt = stmt.where(ImportBatch.created_by_id == current_user.id)
     return stmt
 
@@ -72,8 +74,8 @@ def _existing_references(channel: str, refs: list[str]) -> dict[str, str]:
 def _upload_page(form: UploadForm, status: int = 200):
     recent = db.session.scalars(_visible_batches().order_by(ImportBatch.id.desc()).limit(RECENT_BATCHES)).all()
     return render_template("intake/import_upload.html", form=form, recent=recent,
-                           max_rows=importer.MAX_ROWS, headers=importer.HEADERS,
-                           field_labels=importer.FIELD_LABELS, required=importer.REQUIRED), status
+                           max_rows=MAX_ROWS, headers=HEADERS, field_labels=FIELD_LABELS,
+                           required=REQUIRED), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -85,21 +87,21 @@ def upload():
         return _upload_page(form, 422 if form.is_submitted() else 200)
     upload = form.file.data
     filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255]
-    data = upload.read(importer.MAX_FILE_BYTES + 1)
+    data = upload.read(MAX_FILE_BYTES + 1)
     try:
-        sheet = importer.read_sheet(filename, data)
-    except importer.ImportRefused as err:
+        sheet = read_sheet(filename, data)
+    except ImportRefused as err:
         form.file.errors = list(form.file.errors) + [_(err.message, **err.params)]
         return _upload_page(form, 422)
     town, now = current_town(), utcnow()
     villages = {v.name: v.id for v in db.session.scalars(select(Village).order_by(Village.id))}
-    rows = importer.check_rows(sheet, villages=villages, tz=town.tz, now=now)
+    rows = check_rows(sheet, villages=villages, tz=town.tz, now=now)
     channel = form.channel.data
-    importer.mark_existing(rows, _existing_references(channel, importer.external_refs(rows)))
+    mark_existing(rows, _existing_references(channel, external_refs(rows)))
     batch = ImportBatch(created_by_id=current_user.id, created_at=now, filename=filename or "-",
                         channel=channel, status="preview", rows=rows,
                         result={"header_row": sheet.header_row, "columns": sheet.column_names(),
-                                "ignored_columns": sheet.ignored, "counts": importer.counts(rows)})
+                                "ignored_columns": sheet.ignored, "counts": counts(rows)})
     db.session.add(batch)
     db.session.commit()
     log.info("import batch %s: %s rows from %r previewed by user %s", batch.id, len(rows), filename,
@@ -116,21 +118,9 @@ def batch(batch_id: int):
     villages = dict(db.session.execute(select(Village.id, Village.name)).tuples().all())
     sections = {status: [r for r in rows if r["status"] == status] for status in ("error", "skip", "ok")}
     return render_template("intake/import_preview.html", batch=batch, sections=sections,
-                           counts=batch.result.get("counts") or importer.counts(rows),
-                           field_labels=importer.FIELD_LABELS, villages=villages,
+                           counts=batch.result.get("counts") or counts(rows),
+                           field_labels=FIELD_LABELS, villages=villages,
                            confirm_form=ConfirmForm(), discard_form=DiscardForm())
-
-
-def _case_data(row: dict, channel: str, batch_id: int, village_ids: set[int]) -> CaseData:
-    data = row["data"]
-    return CaseData(
-        channel=channel, external_ref=data["external_ref"],
-        received_at=datetime.fromisoformat(data["received_at"]), category=data["category"],
-        summary=data["summary"], address=data["address"],
-        village_id=data["village_id"] if data["village_id"] in village_ids else None,
-        channel_due_at=datetime.fromisoformat(data["channel_due_at"]) if data["channel_due_at"] else None,
-        parties=[PartyData(name=data["name"], role=PartyRole.APPLICANT.value, phone=data["phone"])],
-        details=importer.case_details(row, batch_id))
 
 
 @bp.post("/<int(max=2147483647):batch_id>/confirm")
@@ -153,7 +143,7 @@ def confirm(batch_id: int):
     town, now = current_town(), utcnow()
     rows = copy.deepcopy(batch.rows)  # a new object, so the JSON column sees the change
     # Registered since the preview (by the API, by hand, by another import): skip those too.
-    importer.mark_existing(rows, _existing_references(batch.channel, importer.external_refs(rows, ("ok",))))
+    mark_existing(rows, _existing_references(batch.channel, external_refs(rows, ("ok",))))
     village_ids = set(db.session.scalars(select(Village.id)))
     created, skipped, at_row = [], [], None
     try:
@@ -163,18 +153,18 @@ def confirm(batch_id: int):
                                 "reference": row["reference"]})
             elif row["status"] == "ok":
                 at_row = row["row"]
-                case = register_case(_case_data(row, batch.channel, batch.id, village_ids), current_user,
+                case = register_case(case_data(row, batch.channel, batch.id, village_ids), current_user,
                                      now=now, town=town)
                 row["reference"] = case.reference
                 created.append({"row": row["row"], "external_ref": case.external_ref,
                                 "reference": case.reference})
         at_row = None
         batch.rows = rows
-        batch.result = {**batch.result, "counts": importer.counts(rows),
+        batch.result = {**batch.result, "counts": counts(rows),
                         "created": created, "skipped": skipped, "confirmed_at": now.isoformat(),
                         "confirmed_by_id": current_user.id}
         audit.record("import", current_user, "import_batch", batch.id, created=len(created),
-                     skipped=len(skipped))
+                     skipped=len(skipped), at=now, ip=request.remote_addr)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

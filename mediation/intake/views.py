@@ -3,13 +3,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..admin.models import Village
-from ..cases.access import may_register
+from ..organisation.models import Village
+from ..auth.permissions import may
+from ..core.permissions import Page
 from ..core.errors import DomainError
 from ..core.vocab import PartyRole
 from ..db import utcnow
 from ..extensions import db
-from ..town import current_town
+from ..organisation.town import current_town
 from .forms import RegistrationForm
 from .services import CaseData, PartyData, register_case
 
@@ -19,7 +20,7 @@ bp = Blueprint("intake", __name__, url_prefix="/intake")
 @bp.route("/register", methods=["GET", "POST"])
 @login_required
 def register():
-    if not may_register(current_user):
+    if not may(current_user, Page.REGISTER):
         abort(403)
     town = current_town()
     form = RegistrationForm()

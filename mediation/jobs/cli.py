@@ -4,11 +4,12 @@ import time
 from datetime import datetime, timezone
 
 import click
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..db import utcnow
-from ..town import current_town
+from ..organisation.town import load_town
 from .registry import jobs
 from .runner import run_job
 
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
     @group.command("list")
     def list_jobs():
         """Name, schedule and purpose of each job."""
-        for spec in jobs(current_app).values():
+        for spec in jobs(current_app.config).values():
             click.echo(f"{spec.name:<20} {spec.schedule}  {spec.description}")
 
     @group.command("run")
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Run even if this firing already ran (fire time = now).")
     def run(name, now_text, force):
         """Run one job once, as its scheduled firing at or before --now."""
-        if name not in jobs(current_app):
+        if name not in jobs(current_app.config):
             raise click.ClickException(f"No job {name!r}; see `flask jobs list`.")
         now = _parse_now(now_text)
         result = run_job(name, now, fire_time=now if force else None)
@@ -56,12 +57,10 @@ def register(app: Flask) -> None:
     @click.option("--run-for", type=float, default=None, help="Stop after this many seconds (tests).")
     def scheduler(run_for):
         """Run the scheduler: one process for the whole deployment, never one per web worker."""
-        from apscheduler.schedulers.background import BackgroundScheduler
-
         app_obj = current_app._get_current_object()
-        tz = current_town().tz
+        tz = load_town(app_obj.config).tz
         sched = BackgroundScheduler(timezone=timezone.utc)
-        for spec in jobs(app_obj).values():
+        for spec in jobs(app_obj.config).values():
             def fire(name=spec.name):
                 with app_obj.app_context():
                     result = run_job(name, utcnow())
@@ -69,7 +68,7 @@ def register(app: Flask) -> None:
             sched.add_job(fire, id=spec.name, coalesce=True, max_instances=1, misfire_grace_time=300,
                           **spec.schedule.trigger_args(tz))
         sched.start()
-        click.echo(f"scheduler running: {', '.join(jobs(app_obj))}")
+        click.echo(f"scheduler running: {', '.join(jobs(app_obj.config))}")
         try:
             deadline = time.monotonic() + run_for if run_for else None
             while deadline is None or time.monotonic() < deadline:

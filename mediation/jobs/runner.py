@@ -10,12 +10,12 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..db import utcnow
 from ..extensions import db
-from ..town import current_town
+from ..organisation.town import load_town
 from .models import JobRun
 from .registry import jobs
 
@@ -36,8 +36,9 @@ def worker_name() -> str:
 
 
 def run_job(name: str, now: datetime, fire_time: datetime | None = None) -> RunResult:
-    spec = jobs(current_app)[name]
-    fire_time = fire_time or spec.schedule.floor(now, current_town().tz)
+    spec = jobs(current_app.config)[name]
+    town = load_town(current_app.config)  # the calendar and policy as they are now
+    fire_time = fire_time or spec.schedule.floor(now, town.tz)
     claim = JobRun(job=name, fire_time=fire_time, started_at=utcnow(), worker=worker_name())
     db.session.add(claim)
     try:
@@ -47,9 +48,8 @@ def run_job(name: str, now: datetime, fire_time: datetime | None = None) -> RunR
         log.info("job %s at %s already claimed elsewhere", name, fire_time.isoformat())
         return RunResult(name, fire_time, "skipped")
     claim_id = claim.id
-    g.pop("_mediation_town", None)  # a job run sees the calendar and policy as they are now
     try:
-        rows = spec.func(now)
+        rows = spec.func(now, town)
         claim.rows, claim.finished_at = rows, utcnow()
         db.session.commit()
         return RunResult(name, fire_time, "ran", rows)

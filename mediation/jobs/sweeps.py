@@ -1,56 +1,33 @@
-"""The scheduled jobs: plain functions `job(now) -> rows touched`, safe to run twice.
+"""The scheduled jobs: plain functions `job(now, town) -> rows touched`, safe to run twice.
 
 They select what is due in set-based SQL, act, and leave committing to the runner.
 """
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import and_, case as sql_case, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
-from ..admin.models import Office
-from ..auth.models import User
 from ..cases.models import Case
+from ..cases.queries import due_state_sql, is_due_or_flagged
 from ..cases.risk import refresh_risk
-from ..core.deadlines import due_soon_cutoff
+from ..core.deadlines import DueState, DueWindow
+from ..core.lifecycle import Status
 from ..core.risk import HIGH_AMOUNT
-from ..core.vocab import Role
+from ..core.town import Town
 from ..extensions import db
-from ..meetings.models import AgendaItem
-from ..meetings.services import next_meeting
-from ..notifications.services import notify_once
-from ..town import current_town
+from ..meetings.services import build_agenda
+from ..notifications.services import case_recipients, notify_once, supervisor_ids
 
 log = logging.getLogger(__name__)
 
-SWEPT_STATUSES = ("registered", "accepted", "in_mediation", "closed")
-AGENDA_STATUSES = ("registered", "accepted", "in_mediation")
 REMINDER_DAYS = 3
 
 
-def _supervisor_ids() -> list[int]:
-    return list(db.session.scalars(select(User.id).where(User.role == Role.SUPERVISOR.value,
-                                                         User.active.is_(True))))
-
-
-def _recipients(case_rows, supervisors: list[int]) -> list[tuple[int, int]]:
-    """(case id, user id) for the assigned mediator and the supervisors of each case."""
-    pairs = set()
-    for case_id, mediator_id in case_rows:
-        if mediator_id:
-            pairs.add((case_id, mediator_id))
-        pairs.update((case_id, s) for s in supervisors)
-    return sorted(pairs)
-
-
-def overdue_sweep(now: datetime) -> int:
+def overdue_sweep(now: datetime, town: Town) -> int:
     """Set due_soon / overdue flags; notify once per change of flag (DESIGN.md: every 10 minutes)."""
-    town = current_town()
-    cutoff = due_soon_cutoff(now, town.calendar, town.tz)
-    new_state = sql_case((~Case.status.in_(SWEPT_STATUSES), None), (Case.next_deadline < now, "overdue"),
-                         (Case.next_deadline <= cutoff, "due_soon"), else_=None)
-    # Only rows that can be flagged (deadline within reach, indexed) or must be cleared.
-    candidates = or_(Case.next_deadline <= cutoff, Case.due_state.is_not(None))
+    window = DueWindow.at(now, town.calendar, town.tz)
+    new_state = due_state_sql(window)
+    candidates = is_due_or_flagged(window)
     changed = func.coalesce(Case.due_state, "") != func.coalesce(new_state, "")
     # The UPDATE takes the row locks: a sweep running beside this one sees these rows as settled
     # and writes no second notice.
@@ -63,63 +40,31 @@ def overdue_sweep(now: datetime) -> int:
     state_of = {case_id: state for case_id, _m, state in flagged}
     notices = [{"user_id": user_id, "case_id": case_id, "kind": state_of[case_id],
                 "dedupe_key": f"{state_of[case_id]}:{case_id}:{user_id}:{now.isoformat()}"}
-               for case_id, user_id in _recipients([(c, m) for c, m, _s in flagged], _supervisor_ids())]
-    notify_once(notices)
+               for case_id, user_id in case_recipients([(c, m) for c, m, _s in flagged], supervisor_ids())]
+    notify_once(notices, now)
     # Overdue with a large amount at stake raises the escalation risk: only those few rows.
-    risky = [r.id for r in rows if r.due_state == "overdue" and r.amount is not None and r.amount >= HIGH_AMOUNT]
+    risky = [r.id for r in rows if r.due_state == DueState.OVERDUE and r.amount is not None and r.amount >= HIGH_AMOUNT]
     for case in db.session.scalars(select(Case).where(Case.id.in_(risky))) if risky else []:
         refresh_risk(case, now)
     log.info("overdue sweep: %s cases changed flag, %s flagged", len(rows), len(flagged))
     return len(rows)
 
 
-def pre_meeting_agenda(now: datetime) -> int:
-    """Build the next joint meeting's agenda: overdue, due soon, high risk, escalated, supervised."""
-    cfg = current_app.config
-    meeting = next_meeting(now, current_town())
-    scheduled = meeting.scheduled_at
-    if meeting.held_at is not None:
-        return 0
-    already = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == Case.id)
-    candidates = db.session.execute(
-        select(Case.id, Case.mediator_id, Case.due_state, Case.risk_level, Case.escalated, Case.supervision_due_at)
-        .where(Case.status.in_(AGENDA_STATUSES), ~already.exists(),
-               or_(Case.due_state.is_not(None), Case.risk_level == "high", Case.escalated.is_(True),
-                   Case.supervision_due_at.is_not(None)))
-        .order_by(Case.next_deadline)).all()
-    items = []
-    for row in candidates:
-        reasons = [r for r, hit in (("overdue", row.due_state == "overdue"), ("due_soon", row.due_state == "due_soon"),
-                                    ("high_risk", row.risk_level == "high"), ("escalated", row.escalated),
-                                    ("supervised", row.supervision_due_at is not None)) if hit]
-        items.append({"meeting_id": meeting.id, "case_id": row.id, "reasons": reasons, "added_at": now,
-                      "added_by_job": True})
-    if items:
-        db.session.execute(AgendaItem.__table__.insert(), items)
-    meeting.agenda_built_at = now
-    notices = [{"user_id": user_id, "case_id": case_id, "kind": "on_agenda",
-                "details": {"meeting": scheduled.isoformat()},
-                "dedupe_key": f"on_agenda:{meeting.id}:{case_id}:{user_id}"}
-               for case_id, user_id in _recipients([(r.id, r.mediator_id) for r in candidates], _supervisor_ids())]
-    attendees = db.session.scalars(
-        select(User.id).join(Office, Office.id == User.office_id)
-        .where(Office.code.in_(cfg["MEETING_ATTENDEE_OFFICES"]), User.active.is_(True))).all()
-    notices += [{"user_id": user_id, "case_id": None, "kind": "agenda_ready",
-                 "details": {"meeting": scheduled.isoformat(), "items": len(meeting.items)},
-                 "dedupe_key": f"agenda_ready:{meeting.id}:{user_id}"} for user_id in attendees]
-    notify_once(notices)
-    return len(items)
+def pre_meeting_agenda(now: datetime, town: Town) -> int:
+    """Build the next joint meeting's agenda (the same service as the supervisor's button)."""
+    return build_agenda(now, town)
 
 
-def daily_reminders(now: datetime) -> int:
+def daily_reminders(now: datetime, town: Town) -> int:
     """Return visits and judicial-confirmation windows coming due in the next days: remind once."""
     soon = now + timedelta(days=REMINDER_DAYS)
     rows = db.session.execute(
         select(Case.id, Case.mediator_id, Case.follow_up_by, Case.confirmation_by)
-        .where(or_(and_(Case.status == "closed", Case.follow_up_by.between(now, soon)),
-                   and_(Case.status.in_(("closed", "followed_up")), Case.confirmation_by.between(now, soon))))
+        .where(or_(and_(Case.status == Status.CLOSED.value, Case.follow_up_by.between(now, soon)),
+                   and_(Case.status.in_((Status.CLOSED.value, Status.FOLLOWED_UP.value)),
+                        Case.confirmation_by.between(now, soon))))
     ).all()
-    supervisors = _supervisor_ids()
+    supervisors = supervisor_ids()
     notices = []
     for row in rows:
         recipients = [row.mediator_id] if row.mediator_id else supervisors
@@ -132,4 +77,4 @@ def daily_reminders(now: datetime) -> int:
                 notices.append({"user_id": user_id, "case_id": row.id, "kind": "confirmation_window",
                                 "details": {"due": row.confirmation_by.isoformat()},
                                 "dedupe_key": f"confirmation_window:{row.id}:{user_id}:{row.confirmation_by.date()}"})
-    return notify_once(notices)
+    return notify_once(notices, now)

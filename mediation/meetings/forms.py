@@ -3,11 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..forms_common import LocalDateTimeField, not_blank
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+from ..forms_common import LocalDateTimeField, not_blank, optional_int
 
 
 class AddCaseForm(FlaskForm):
@@ -17,7 +13,7 @@ class AddCaseForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     decision = TextAreaField(_l("Decision and instruction"), validators=[not_blank, Length(max=4000)])
-    lead_office = SelectField(_l("Lead office from now on"), coerce=_optional_int, validators=[Optional()])
+    lead_office = SelectField(_l("Lead office from now on"), coerce=optional_int, validators=[Optional()])
     due_at = LocalDateTimeField(_l("New deadline"), validators=[Optional()])
     save = SubmitField(_l("Record the decision"))
 

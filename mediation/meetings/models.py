@@ -1,7 +1,7 @@
 """Joint meetings (联席会议) and their agendas."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -13,7 +13,6 @@ class Meeting(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="planned")  # planned, held (read-only)
     agenda_built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     minutes: Mapped[str] = mapped_column(Text, default="")
     attendees: Mapped[str] = mapped_column(Text, default="")  # who came, as written in the minutes

@@ -1,17 +1,23 @@
 """Joint meetings: the agenda, decisions that land on cases, closing a meeting."""
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..auth.models import User
 from ..cases.models import Case, TimelineEvent
+from ..cases.queries import due_state_sql, is_open
 from ..cases.services import perform
+from ..core.deadlines import DueState, DueWindow
 from ..core.errors import DomainError
-from ..core.lifecycle import Action, OPEN_STATUSES, Payload, Status
+from ..core.lifecycle import OPEN_STATUSES, Action, Payload, Status
+from ..core.risk import RiskLevel
+from ..core.schedules import meeting_after
 from ..core.town import Town
 from ..extensions import db
-from ..jobs.schedules import meeting_after
+from ..notifications.services import case_recipients, notify_once, supervisor_ids
+from ..organisation.models import Office
 from .models import AgendaItem, Meeting
 
 
@@ -20,10 +26,9 @@ def next_meeting(now: datetime, town: Town) -> Meeting:
 
     A meeting closed early (held before its scheduled time) hands over to the week after.
     """
-    cfg = current_app.config
     after = now
     while True:
-        scheduled = meeting_after(after, cfg["MEETING_WEEKDAY"], cfg["MEETING_TIME"], town.tz)
+        scheduled = meeting_after(after, town.meeting.weekday, town.meeting.at, town.tz)
         meeting = db.session.scalar(select(Meeting).where(Meeting.scheduled_at == scheduled))
         if meeting is None or meeting.held_at is None:
             break
@@ -35,26 +40,84 @@ def next_meeting(now: datetime, town: Town) -> Meeting:
     return meeting
 
 
+def build_agenda(now: datetime, town: Town) -> int:
+    """Build the next joint meeting's agenda: overdue, due soon, high risk, escalated, supervised.
+
+    Due states are computed from the deadlines now, not read from the sweep's flag (which may be
+    up to one sweep interval old)."""
+    meeting = next_meeting(now, town)
+    scheduled = meeting.scheduled_at
+    due = due_state_sql(DueWindow.at(now, town.calendar, town.tz)).label("due")
+    already = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == Case.id)
+    candidates = db.session.execute(
+        select(Case.id, Case.status, Case.mediator_id, due, Case.risk_level, Case.escalated, Case.supervision_due_at)
+        .where(is_open(), ~already.exists(),
+               or_(due.is_not(None), Case.risk_level == RiskLevel.HIGH.value, Case.escalated.is_(True),
+                   Case.supervision_due_at.is_not(None)))
+        .order_by(Case.next_deadline)).all()
+    entries = [AgendaEntry(row.id, row.status, _agenda_reasons(row)) for row in candidates]
+    added = put_on_agenda(meeting, entries, actor_id=None, now=now)
+    meeting.agenda_built_at = now
+    notices = [{"user_id": user_id, "case_id": case_id, "kind": "on_agenda",
+                "details": {"meeting": scheduled.isoformat()},
+                "dedupe_key": f"on_agenda:{meeting.id}:{case_id}:{user_id}"}
+               for case_id, user_id in case_recipients([(r.id, r.mediator_id) for r in candidates], supervisor_ids())]
+    attendees = db.session.scalars(
+        select(User.id).join(Office, Office.id == User.office_id)
+        .where(Office.code.in_(town.meeting.attendee_offices), User.active.is_(True))).all()
+    notices += [{"user_id": user_id, "case_id": None, "kind": "agenda_ready",
+                 "details": {"meeting": scheduled.isoformat(), "items": len(meeting.items)},
+                 "dedupe_key": f"agenda_ready:{meeting.id}:{user_id}"} for user_id in attendees]
+    notify_once(notices, now)
+    return added
+
+
+def _agenda_reasons(row) -> list[str]:
+    return [reason for reason, hit in (
+        ("overdue", row.due == DueState.OVERDUE), ("due_soon", row.due == DueState.DUE_SOON),
+        ("high_risk", row.risk_level == RiskLevel.HIGH), ("escalated", row.escalated),
+        ("supervised", row.supervision_due_at is not None)) if hit]
+
+
 def require_open(meeting: Meeting) -> None:
     if meeting.held_at is not None:
         raise DomainError("This meeting is closed and read-only.")
 
 
-def add_to_agenda(meeting: Meeting, case: Case, user: User, now: datetime, reason: str = "added") -> AgendaItem:
+def add_to_agenda(meeting: Meeting, case: Case, user: User, now: datetime, reason: str = "added") -> None:
+    """A supervisor puts one open case on the agenda by hand."""
     require_open(meeting)
     if case.status_enum not in OPEN_STATUSES:
         raise DomainError("Only open cases go on the agenda.")
-    existing = db.session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
-                                                          AgendaItem.case_id == case.id))
+    existing = db.session.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id,
+                                                             AgendaItem.case_id == case.id))
     if existing is not None:
         raise DomainError("%(reference)s is already on this meeting's agenda.", reference=case.reference)
-    item = AgendaItem(meeting=meeting, case_id=case.id, reasons=[reason], added_at=now, added_by_job=False)
-    db.session.add(item)
     case.updated_at = now
-    db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id, action="on_agenda", from_status=case.status,
-                                 to_status=case.status, details={"meeting": meeting.scheduled_at.isoformat()}))
-    db.session.flush()
-    return item
+    put_on_agenda(meeting, [AgendaEntry(case.id, case.status, (reason,))], actor_id=user.id, now=now)
+
+
+class AgendaEntry(NamedTuple):
+    case_id: int
+    status: str
+    reasons: Sequence[str]
+
+
+def put_on_agenda(meeting: Meeting, entries: Sequence[AgendaEntry], *, actor_id: int | None,
+                  now: datetime) -> int:
+    """Agenda items and their timeline events, written together for the hand and the job alike
+    (in two statements, whatever the number of cases). `actor_id` None: the scheduled job."""
+    if not entries:
+        return 0
+    db.session.execute(AgendaItem.__table__.insert(), [
+        {"meeting_id": meeting.id, "case_id": e.case_id, "reasons": list(e.reasons), "added_at": now,
+         "added_by_job": actor_id is None} for e in entries])
+    db.session.execute(TimelineEvent.__table__.insert(), [
+        {"case_id": e.case_id, "at": now, "actor_id": actor_id, "action": "on_agenda", "from_status": e.status,
+         "to_status": e.status, "details": {"meeting": meeting.scheduled_at.isoformat(), "reasons": list(e.reasons)}}
+        for e in entries])
+    db.session.expire(meeting, ["items"])
+    return len(entries)
 
 
 def remove_from_agenda(item: AgendaItem) -> None:
@@ -98,5 +161,5 @@ def record_decision(item: AgendaItem, user: User, now: datetime, town: Town, *, 
 def close_meeting(meeting: Meeting, now: datetime, minutes: str, attendees: str) -> None:
     require_open(meeting)
     meeting.minutes, meeting.attendees = minutes.strip(), attendees.strip()
-    meeting.held_at, meeting.status = now, "held"
+    meeting.held_at = now
     db.session.flush()

@@ -5,23 +5,21 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..admin.models import Office
-from ..auth.permissions import role_required
+from ..organisation.models import Office
+from ..auth.permissions import may, page_required
+from ..core.permissions import Page
 from ..cases.access import visible_cases
 from ..cases.models import Case
 from ..core.errors import DomainError
-from ..core.vocab import Role
 from ..db import utcnow
 from ..extensions import db
-from ..jobs.sweeps import pre_meeting_agenda
-from ..town import current_town
+from ..organisation.town import current_town
 from .forms import AddCaseForm, CloseMeetingForm, DecisionForm
 from .models import AgendaItem, Meeting
-from .services import add_to_agenda, close_meeting, next_meeting, record_decision, remove_from_agenda
+from .services import add_to_agenda, build_agenda, close_meeting, next_meeting, record_decision, remove_from_agenda
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
-READERS = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER, Role.LIAISON)
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -38,7 +36,7 @@ def _error(err: DomainError) -> str:
 
 
 @bp.route("/")
-@role_required(*READERS)
+@page_required(Page.MEETINGS)
 def index():
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(60)).all()
     counts = dict(db.session.execute(select(AgendaItem.meeting_id, func.count()).where(
@@ -47,22 +45,23 @@ def index():
 
 
 @bp.route("/build", methods=["POST"])
-@role_required(Role.SUPERVISOR)
+@page_required(Page.RUN_MEETINGS)
 def build():
     """Build (or top up) the next meeting's agenda now, as the pre-meeting job does."""
     now = utcnow()
-    added = pre_meeting_agenda(now)
-    meeting = next_meeting(now, current_town())
+    town = current_town()
+    added = build_agenda(now, town)
+    meeting = next_meeting(now, town)
     db.session.commit()
     flash(_("%(n)s cases added to the agenda.", n=added), "success")
     return redirect(url_for(".show", meeting_id=meeting.id), 303)
 
 
 @bp.route("/<int(max=2147483647):meeting_id>", methods=["GET", "POST"])
-@role_required(*READERS)
+@page_required(Page.MEETINGS)
 def show(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    editing = current_user.role_enum == Role.SUPERVISOR and meeting.held_at is None
+    editing = may(current_user, Page.RUN_MEETINGS) and meeting.held_at is None
     add_form, close_form = AddCaseForm(prefix="add"), CloseMeetingForm(prefix="close")
     offices = db.session.scalars(select(Office).where(Office.active.is_(True)).order_by(Office.id)).all()
     decision_forms = {}

@@ -1,7 +1,7 @@
 """The bell: a user's notices, newest first; opening the page marks them read."""
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
@@ -9,16 +9,6 @@ from ..extensions import db
 from .models import Notification
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-
-def unread_count() -> int:
-    """For the navbar, once per request."""
-    if not current_user.is_authenticated:
-        return 0
-    if "_unread" not in g:
-        g._unread = db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None)))
-    return g._unread
 
 
 @bp.route("/")

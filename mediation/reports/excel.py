@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..core.statistics import SOURCE_LABELS, PeriodStatistics, Source, source_of
-from ..presentation import label, local_time
+from ..labels import label, local_time
 from ..core.identity import scrub_identifiers
 from .safety import formula_safe
 

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def _fetcher_class():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy optional library, as in html_to_pdf
 
     class StaticOnlyFetcher(URLFetcher):
         def __init__(self, static_folder: str, static_path: str, host: str):

@@ -6,11 +6,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case as sql_case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..admin.models import Office
+from ..organisation.models import Office
 from ..cases.models import (Case, CaseOutcome, MediationSession, ReturnVisit, Supervision,
                             TimelineEvent)
-from ..core.deadlines import due_soon_cutoff, due_state
-from ..core.lifecycle import OPEN_STATUSES, Status
+from ..cases.queries import is_due, is_open
+from ..core.deadlines import DueState, DueWindow
+from ..core.lifecycle import Status
+from ..core.risk import RiskLevel
 from ..core.statistics import (ClosedCases, NewCases, PeriodStatistics, TrendPoint, bucket_bounds,
                                local_bounds, period_statistics, tally_closed_cases, tally_new_cases,
                                trend_weeks, weekly_trend)
@@ -19,7 +21,6 @@ from ..core.vocab import SUCCESS_OUTCOMES
 from ..extensions import db
 from ..meetings.models import AgendaItem, Meeting
 
-OPEN = [s.value for s in OPEN_STATUSES]
 SUCCESS = [o.value for o in SUCCESS_OUTCOMES]
 
 
@@ -77,17 +78,12 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
         .group_by(CaseOutcome.outcome)).all()
 
     listed = (joinedload(Case.lead_office), joinedload(Case.mediator))
-    cutoff = due_soon_cutoff(now, town.calendar, town.tz)
-    pressing = db.session.scalars(
-        select(Case).options(*listed)
-        .where(Case.status.in_(OPEN), Case.next_deadline.is_not(None), Case.next_deadline <= cutoff)
-        .order_by(Case.next_deadline, Case.id)).all()
-    overdue, due_soon = [], []
-    for c in pressing:
-        state = due_state(c.next_deadline, now, town.calendar, town.tz)
-        (overdue if state == "overdue" else due_soon if state == "due_soon" else []).append(c)
+    window = DueWindow.at(now, town.calendar, town.tz)
+    overdue, due_soon = (db.session.scalars(
+        select(Case).options(*listed).where(is_open(), is_due(state, window))
+        .order_by(Case.next_deadline, Case.id)).all() for state in (DueState.OVERDUE, DueState.DUE_SOON))
     high_risk = db.session.scalars(
-        select(Case).options(*listed).where(Case.status.in_(OPEN), Case.risk_level == "high")
+        select(Case).options(*listed).where(is_open(), Case.risk_level == RiskLevel.HIGH.value)
         .order_by(Case.received_at, Case.id)).all()
 
     mondays = trend_weeks(monday)
@@ -141,7 +137,7 @@ def _escalation_prevented(start: datetime, end: datetime) -> int:
     return db.session.scalar(
         select(func.count()).select_from(CaseOutcome).join(Case, Case.id == CaseOutcome.case_id)
         .where(_closed_in(start, end), CaseOutcome.outcome.in_(SUCCESS),
-               or_(Case.risk_level == "high", Case.escalated.is_(True), escalated_once))) or 0
+               or_(Case.risk_level == RiskLevel.HIGH.value, Case.escalated.is_(True), escalated_once))) or 0
 
 
 def closed_cases(first: date, last: date, town: Town):

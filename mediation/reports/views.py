@@ -11,26 +11,23 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth import audit
-from ..auth.permissions import role_required
+from ..auth.permissions import page_required
+from ..core.permissions import Page
 from ..cases.access import get_visible_case_or_404, sees_personal_data
 from ..core.risk import RULES_BY_CODE
 from ..core.statistics import SOURCE_LABELS, Source, week_before_meeting, week_of, week_start
-from ..core.vocab import MAX_YEAR, MIN_YEAR, SUCCESS_OUTCOMES, Role
-from ..db import utcnow
+from ..core.vocab import MAX_YEAR, MIN_YEAR, SUCCESS_OUTCOMES
+from ..clock import request_now
 from ..extensions import db
 from ..meetings.models import Meeting
-from ..presentation import label
-from ..town import current_town
+from ..labels import label
+from ..organisation.town import current_town
 from ..forms_common import MAX_ID
 from . import charts, queries
+from .excel import statistics_workbook
+from .pdf import html_to_pdf
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-# The joint meeting's attendees read the weekly summary; mediators work from their queues.
-WEEKLY_READERS = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER, Role.LIAISON)
-# Town-wide statistics, with a list of every closed case in the export: town level only.
-STATISTICS_READERS = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER)
-
 
 class BadRequestMessage(Exception):
     """A query argument we cannot use: shown to the user, never a 500."""
@@ -60,9 +57,8 @@ def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
 # Weekly summary (联席会议周报)
 # ---------------------------------------------------------------------------------------------
 
-def _weekly_context():
-    """The week and meeting asked for, and the summary's figures; raises BadRequestMessage or 404."""
-    town, now = current_town(), utcnow()
+def _weekly_context(now, town):
+    """The week and meeting asked for, and the summary's figures at `now`; raises BadRequestMessage or 404."""
     meeting_id = request.args.get("meeting", type=int)
     if request.args.get("meeting") and (meeting_id is None or not 0 < meeting_id <= MAX_ID):
         abort(404)
@@ -81,7 +77,7 @@ def _weekly_context():
                                 [(_("New"), [p.new for p in summary.trend]),
                                  (_("Closed"), [p.closed for p in summary.trend])])
     attendees = [(code, next((o.name for o in summary.offices.values() if o.code == code), None))
-                 for code in current_app.config["MEETING_ATTENDEE_OFFICES"]]
+                 for code in town.meeting.attendee_offices]
     nav_args = {"meeting": meeting_id} if meeting_id is not None else {}
     link_args = dict(nav_args, week=monday.isoformat()) if request.args.get("week") else nav_args
     return dict(s=summary, trend_chart=trend, attendees=attendees, risk_rules=RULES_BY_CODE,
@@ -90,28 +86,26 @@ def _weekly_context():
 
 
 @bp.route("/weekly")
-@role_required(*WEEKLY_READERS)
+@page_required(Page.WEEKLY)
 def weekly():
     try:
-        context = _weekly_context()
+        context = _weekly_context(request_now(), current_town())
     except BadRequestMessage as err:
         return render_template("errors/error.html", code=400, message=str(err)), 400
     return render_template("reports/weekly.html", pdf=False, **context)
 
 
 @bp.route("/weekly.pdf")
-@role_required(*WEEKLY_READERS)
+@page_required(Page.WEEKLY)
 def weekly_pdf():
-    from .pdf import html_to_pdf
-
     try:
-        context = _weekly_context()
+        context = _weekly_context(request_now(), current_town())
     except BadRequestMessage as err:
         return render_template("errors/error.html", code=400, message=str(err)), 400
     body = html_to_pdf(render_template("reports/weekly.html", pdf=True, **context))
     monday = context["s"].monday
     audit.record("export", current_user, "weekly_summary", monday.isoformat(), format="pdf",
-                 meeting=request.args.get("meeting", type=int))
+                 meeting=request.args.get("meeting", type=int), at=request_now(), ip=request.remote_addr)
     db.session.commit()
     return _attachment(body, "application/pdf", f"weekly-summary-{monday.isoformat()}.pdf")
 
@@ -121,7 +115,7 @@ def weekly_pdf():
 # ---------------------------------------------------------------------------------------------
 
 def _period() -> tuple[date, date]:
-    today = utcnow().astimezone(current_town().tz).date()
+    today = request_now().astimezone(current_town().tz).date()
     first = _parse_date(request.args.get("start"), _("From")) or today.replace(day=1)
     last = _parse_date(request.args.get("end"), _("To")) or today
     if last < first:
@@ -137,7 +131,7 @@ def _statistics_charts(stats):
 
 
 @bp.route("/statistics")
-@role_required(*STATISTICS_READERS)
+@page_required(Page.STATISTICS)
 def statistics():
     try:
         first, last = _period()
@@ -151,10 +145,8 @@ def statistics():
 
 
 @bp.route("/statistics.xlsx")
-@role_required(*STATISTICS_READERS)
+@page_required(Page.STATISTICS)
 def statistics_xlsx():
-    from .excel import statistics_workbook
-
     try:
         first, last = _period()
     except BadRequestMessage as err:
@@ -164,7 +156,7 @@ def statistics_xlsx():
     stats = queries.period_figures(first, last, town)
     body = statistics_workbook(first, last, current_app.config["TOWN_NAME"], stats,
                                queries.closed_cases(first, last, town))
-    audit.record("export", current_user, "statistics", f"{first.isoformat()}..{last.isoformat()}", format="xlsx")
+    audit.record("export", current_user, "statistics", f"{first.isoformat()}..{last.isoformat()}", format="xlsx", at=request_now(), ip=request.remote_addr)
     db.session.commit()
     return _attachment(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        f"statistics-{first.isoformat()}-{last.isoformat()}.xlsx")
@@ -183,7 +175,7 @@ def _print(case, document: str, template: str, **context) -> str:
     full = sees_personal_data(current_user, case)
     html = render_template(template, case=case, full=full, committee=committee_name(case), **context)
     if full and case.parties:
-        audit.record("print_personal_data", current_user, "case", case.reference, document=document)
+        audit.record("print_personal_data", current_user, "case", case.reference, document=document, at=request_now(), ip=request.remote_addr)
         db.session.commit()
     return html
 
@@ -200,7 +192,7 @@ def committee_name(case) -> str:
 @login_required
 def case_file(reference: str):
     case = get_visible_case_or_404(current_user, reference)
-    return _print(case, "file", "reports/case_file.html", risk_rules=RULES_BY_CODE, now=utcnow())
+    return _print(case, "file", "reports/case_file.html", risk_rules=RULES_BY_CODE, now=request_now())
 
 
 @bp.route("/cases/<reference>/agreement")

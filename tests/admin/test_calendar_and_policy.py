@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from mediation.admin.models import CalendarOverride, CalendarYear, DeadlinePolicy
+from mediation.organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy
 from mediation.cases.models import Case
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -62,7 +62,7 @@ def test_unknown_year_is_provisional_and_admin_is_told(client, db, town, users, 
 
 def test_provisional_badge_for_a_deadline_in_an_unknown_year(client, db, town, users, login):
     from mediation.intake.services import CaseData, PartyData, register_case
-    from mediation.town import current_town
+    from mediation.organisation.town import current_town
     # Received on Thursday 2026-12-31: accept by the first working day of 2027, a year the package lacks.
     received = datetime(2026, 12, 31, 10, 0, tzinfo=SH)
     case = register_case(CaseData(channel="walk_in", received_at=received, category="邻里", summary="纠纷",

@@ -11,7 +11,7 @@ from mediation.cases.routing import load_default_rules
 from mediation.core.lifecycle import Status
 from mediation.db import utcnow
 from mediation.intake.services import CaseData, PartyData, register_case
-from mediation.town import current_town
+from mediation.organisation.town import current_town
 
 
 @pytest.fixture

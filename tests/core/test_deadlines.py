@@ -13,7 +13,7 @@ import pytest
 
 from mediation.core.deadlines import (
     DEFAULT_PERIODS, Clock, Deadlines, Due, Period, Policy, Stage, Unit, compute, days_left, due_after,
-    due_soon_cutoff, due_state,
+    DueWindow, due_state,
 )
 from mediation.core.lifecycle import Status
 from mediation.core.workdays import WorkCalendar
@@ -556,7 +556,7 @@ def test_due_soon_up_to_the_end_of_the_2nd_working_day(now, cutoff_day, workdays
     check_workdays(*workdays)
     check_days_off(*days_off)
     cutoff = eod(cutoff_day.year, cutoff_day.month, cutoff_day.day)
-    assert due_soon_cutoff(now, CAL, TZ) == cutoff
+    assert DueWindow.at(now, CAL, TZ).cutoff == cutoff
     assert due_state(now + timedelta(minutes=5), now, CAL, TZ) == "due_soon"
     assert due_state(cutoff, now, CAL, TZ) == "due_soon"
     assert due_state(cutoff + timedelta(seconds=1), now, CAL, TZ) is None
@@ -570,7 +570,7 @@ def test_deadline_in_a_holiday_before_the_cutoff_is_due_soon():
 
 def test_due_soon_follows_overrides():
     calendar = WorkCalendar(overrides={D(2025, 3, 7): False})
-    assert due_soon_cutoff(at(2025, 3, 5), calendar, TZ) == eod(2025, 3, 10)
+    assert DueWindow.at(at(2025, 3, 5), calendar, TZ).cutoff == eod(2025, 3, 10)
     assert due_state(eod(2025, 3, 10), at(2025, 3, 5), calendar, TZ) == "due_soon"
     assert due_state(eod(2025, 3, 10), at(2025, 3, 5), CAL, TZ) is None
 

@@ -5,8 +5,9 @@ Files are built in the tests: openpyxl workbooks, CSV in GBK and UTF-8 with BOM,
 zips for the zip-bomb and XML-entity cases."""
 import html
 import io
+import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -16,8 +17,10 @@ from sqlalchemy import func, select
 from mediation.auth.models import AuditEvent
 from mediation.cases.models import Case, Party, ReferenceCounter, TimelineEvent
 from mediation.core.errors import DomainError
-from mediation.intake import import_views, importer
+from mediation.core import cells
+from mediation.intake import files, import_views, rows as import_rows
 from mediation.intake.models import ImportBatch
+from mediation.organisation.town import current_town
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 URL = "/intake/import/"
@@ -143,7 +146,7 @@ def test_confirm_registers_the_good_rows_with_their_fields(client, db, town, use
     assert noise.address == "徐行镇小庙村88号"
     assert noise.summary == "楼上装修噪音扰民"
     assert noise.channel_due_at == datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-    assert noise.details["order_type"] == "投诉" and noise.details["channel_category"] == "噪音"
+    assert noise.details["work_order_type"] == "投诉" and noise.details["channel_category"] == "噪音"
     assert noise.details["import_batch"] == batch_id and noise.details["import_row"] == 2
     assert noise.registered_by_id == users["mediator"].id
     assert noise.status == "registered" and noise.reference.startswith("XH-")
@@ -172,6 +175,27 @@ def test_confirm_registers_the_good_rows_with_their_fields(client, db, town, use
     page = text(client.get(f"{URL}{batch_id}?lang=en"))
     assert "Imported: 3 cases registered, 0 skipped as already in the system, 5 rows refused." in page
     assert noise.reference in page
+
+
+def test_a_12345_consultation_gets_one_working_day_to_answer_the_channel(client, db, town, users, login):
+    """诉求类别 goes to Case.details["work_order_type"], the key the reply deadline reads: a
+    consultation (咨询) is answered within 1 working day, other work orders within 5."""
+    login(users["mediator"])
+    received = datetime(2026, 9, 30, 9, 0, tzinfo=SHANGHAI)  # the eve of National Day: holidays count
+    rows = [["Z1", "2026-09-30 09:00", "咨询宅基地翻建政策", "甲", "", "", "", "宅基地", "", "咨询", ""],
+            ["T1", "2026-09-30 09:00", "邻居楼道堆物", "乙", "", "", "", "邻里", "", "投诉", ""]]
+    assert confirm(client, batch_id_of(upload(client, xlsx(rows)))).status_code == 303
+    consultation, complaint = case_by_ref(db, "Z1"), case_by_ref(db, "T1")
+    assert consultation.details["work_order_type"] == "咨询" and "order_type" not in consultation.details
+    assert complaint.details["work_order_type"] == "投诉"
+
+    calendar = current_town().calendar
+    one_day, _known = calendar.add_working_days(received.date(), 1)
+    five_days, _known = calendar.add_working_days(received.date(), 5)
+    assert one_day < five_days
+    assert consultation.reply_by.astimezone(SHANGHAI).date() == one_day
+    assert complaint.reply_by.astimezone(SHANGHAI).date() == five_days
+    assert consultation.reply_by.astimezone(SHANGHAI).time() == time(23, 59, 59)  # the end of that day
 
 
 def test_confirming_twice_does_nothing_new(client, db, town, users, login):
@@ -384,9 +408,9 @@ def _with_member(content: bytes, name: str, data: bytes, replace: bool = False) 
 
 def test_too_many_rows(client, db, town, users, login):
     login(users["mediator"])
-    rows = [[f"R{i}", "2026-11-20 10:00", "内容", "甲"] for i in range(importer.MAX_ROWS + 1)]
-    _refused(client, db, csv_bytes(rows, HEADERS_12345[:4]), "big.csv", f"more than {importer.MAX_ROWS} rows")
-    assert batch_id_of(upload(client, csv_bytes(rows[:importer.MAX_ROWS], HEADERS_12345[:4]), "ok.csv"))
+    rows = [[f"R{i}", "2026-11-20 10:00", "内容", "甲"] for i in range(files.MAX_ROWS + 1)]
+    _refused(client, db, csv_bytes(rows, HEADERS_12345[:4]), "big.csv", f"more than {files.MAX_ROWS} rows")
+    assert batch_id_of(upload(client, csv_bytes(rows[:files.MAX_ROWS], HEADERS_12345[:4]), "ok.csv"))
 
 
 @pytest.mark.parametrize("content, filename, message", [
@@ -442,7 +466,7 @@ def test_zip_bomb_many_small_members(client, db, town, users, login):
 def test_zip_bomb_total_size_of_ordinary_members(client, db, town, users, login, monkeypatch):
     """Even at a tame compression ratio, the unpacked total is capped."""
     login(users["mediator"])
-    monkeypatch.setattr(importer, "MAX_UNCOMPRESSED", 64 * 1024)
+    monkeypatch.setattr(files, "MAX_UNCOMPRESSED", 64 * 1024)
     rows = [[f"GD{i:08d}", "2026-11-20 10:00", f"内容{i}" * 5, f"姓名{i}"] for i in range(800)]
     _refused(client, db, xlsx(rows, HEADERS_12345[:4]), "big.xlsx", "unpacks to more than")
 
@@ -580,20 +604,20 @@ def test_a_supervisor_may_confirm_a_mediators_batch(client, db, town, users, log
     (46346.5, datetime(2026, 11, 20, 12, 0)),  # an Excel serial number that lost its date format
 ])
 def test_parse_when_reads_town_time(value, expected):
-    assert importer.parse_when(value, SHANGHAI) == expected.replace(tzinfo=SHANGHAI)
+    assert cells.parse_when(value, SHANGHAI) == expected.replace(tzinfo=SHANGHAI)
 
 
 def test_parse_when_keeps_an_explicit_zone_and_ends_a_due_date_at_night():
-    assert importer.parse_when("2026-11-20T01:30:00+00:00", SHANGHAI) == datetime(2026, 11, 20, 9, 30,
+    assert cells.parse_when("2026-11-20T01:30:00+00:00", SHANGHAI) == datetime(2026, 11, 20, 9, 30,
                                                                                    tzinfo=SHANGHAI)
-    assert importer.parse_when("2026-11-25", SHANGHAI, end_of_day=True) == datetime(2026, 11, 25, 23, 59, 59,
+    assert cells.parse_when("2026-11-25", SHANGHAI, end_of_day=True) == datetime(2026, 11, 25, 23, 59, 59,
                                                                                      tzinfo=SHANGHAI)
 
 
 @pytest.mark.parametrize("value", ["", "昨天", "2026-13-01", "25:00", True, 0])
 def test_parse_when_refuses_what_is_no_time(value):
     with pytest.raises(ValueError):
-        importer.parse_when(value, SHANGHAI)
+        cells.parse_when(value, SHANGHAI)
 
 
 @pytest.mark.parametrize("value, category", [
@@ -602,11 +626,11 @@ def test_parse_when_refuses_what_is_no_time(value):
     ("", "其他"),
 ])
 def test_category_mapping(value, category):
-    assert importer.map_category(value)[0] == category
+    assert import_rows.map_category(value)[0] == category
 
 
 def test_header_mapping_prefers_the_specific_name():
-    columns, ignored = importer.map_headers(["编号", "工单编号", "来电 时间", "备注", None])
+    columns, ignored = import_rows.map_headers(["编号", "工单编号", "来电 时间", "备注", None])
     assert columns == {"external_ref": 1, "received_at": 2}
     assert ignored == ["编号", "备注"]
 
@@ -616,7 +640,7 @@ def test_header_mapping_prefers_the_specific_name():
     ("", "徐行镇钱桥村5组", 2), ("", "别处", None),
 ])
 def test_village_matching(value, address, expected):
-    assert importer.match_village(value, address, {"小庙村": 1, "钱桥村": 2})[0] == expected
+    assert import_rows.match_village(value, address, {"小庙村": 1, "钱桥村": 2})[0] == expected
 
 
 @pytest.mark.parametrize("value, phone, problem", [
@@ -626,19 +650,18 @@ def test_village_matching(value, address, expected):
     ("", "", False),
 ])
 def test_phone_cleaning(value, phone, problem):
-    cleaned, found, _note = importer.clean_phone(value)
+    cleaned, found, _note = import_rows.clean_phone(value)
     assert cleaned == phone and bool(found) == problem
 
 
 def test_rows_are_json_ready():
-    import json
-    sheet = importer.read_sheet("x.xlsx", xlsx(GOOD_ROWS + BAD_ROWS))
-    rows = importer.check_rows(sheet, villages={"小庙村": 1}, tz=SHANGHAI,
+    sheet = import_rows.read_sheet("x.xlsx", xlsx(GOOD_ROWS + BAD_ROWS))
+    rows = import_rows.check_rows(sheet, villages={"小庙村": 1}, tz=SHANGHAI,
                                now=datetime(2026, 11, 26, tzinfo=timezone.utc))
     assert json.loads(json.dumps(rows)) == rows
-    assert importer.counts(rows) == {"create": 3, "skip": 0, "refuse": 5}
-    importer.mark_existing(rows, {"GD202611200001": "XH-2026-000009"})
-    assert importer.counts(rows) == {"create": 2, "skip": 1, "refuse": 5}
+    assert import_rows.counts(rows) == {"create": 3, "skip": 0, "refuse": 5}
+    import_rows.mark_existing(rows, {"GD202611200001": "XH-2026-000009"})
+    assert import_rows.counts(rows) == {"create": 2, "skip": 1, "refuse": 5}
 
 
 def test_cell_contents_are_escaped_in_the_preview(client, db, town, users, login):

@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from mediation.cases.models import Case
+from mediation.organisation.town import current_town
+from mediation.cases.models import Case, TimelineEvent
 from mediation.core.lifecycle import Status
-from mediation.jobs import sweeps
+from mediation.jobs import registry, sweeps
 from mediation.jobs.models import JobRun
 from mediation.jobs.runner import run_job
 from mediation.meetings.models import AgendaItem, Meeting
@@ -40,7 +41,7 @@ def test_overdue_sweep_flags_and_notifies_once(db, users, make_case):
     _set(db, soon, next_deadline=datetime(2026, 11, 27, 23, 0, tzinfo=SH))
     _set(db, later, next_deadline=datetime(2026, 11, 30, 23, 0, tzinfo=SH))  # Monday: 3 working days
 
-    assert sweeps.overdue_sweep(now) == 2
+    assert sweeps.overdue_sweep(now, current_town()) == 2
     db.session.commit()
     assert (_reload(db, late).due_state, _reload(db, soon).due_state, _reload(db, later).due_state) == (
         "overdue", "due_soon", None)
@@ -49,14 +50,14 @@ def test_overdue_sweep_flags_and_notifies_once(db, users, make_case):
                {(users[u].id, soon.id, "due_soon") for u in ("mediator", "supervisor")}
     assert set(notices) == expected and len(notices) == 4
 
-    assert sweeps.overdue_sweep(now + timedelta(minutes=10)) == 0  # nothing changed: no second notice
+    assert sweeps.overdue_sweep(now + timedelta(minutes=10), current_town()) == 0  # nothing changed: no second notice
     db.session.commit()
     assert _count(db, Notification) == 4
 
     # Saturday: soon is overdue, later (Monday) is within 2 working days; the extended one clears
     # without a notice. One new notice per recipient for each new flag.
     _set(db, late, next_deadline=now + timedelta(days=20))
-    assert sweeps.overdue_sweep(datetime(2026, 11, 28, 9, 0, tzinfo=SH)) == 3
+    assert sweeps.overdue_sweep(datetime(2026, 11, 28, 9, 0, tzinfo=SH), current_town()) == 3
     db.session.commit()
     assert _reload(db, soon).due_state == "overdue" and _reload(db, late).due_state is None
     assert _reload(db, later).due_state == "due_soon"
@@ -68,10 +69,10 @@ def test_sweep_clears_flags_of_closed_and_finished_cases(db, users, make_case):
     now = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
     case = make_case(Status.IN_MEDIATION)
     _set(db, case, next_deadline=now - timedelta(days=1))
-    sweeps.overdue_sweep(now)
+    sweeps.overdue_sweep(now, current_town())
     db.session.commit()
     _set(db, case, status="archived", next_deadline=None)  # as the lifecycle leaves a finished case
-    assert sweeps.overdue_sweep(now) == 1
+    assert sweeps.overdue_sweep(now, current_town()) == 1
     db.session.commit()
     assert _reload(db, case).due_state is None
 
@@ -88,9 +89,8 @@ def test_runner_claims_each_firing_once_and_records_it(app, db, users, make_case
 
 
 def test_failed_run_is_recorded_and_rolled_back(app, db, monkeypatch, make_case):
-    from mediation.jobs import registry
 
-    def broken(now):
+    def broken(now, town):
         db.session.execute(update(Case).values(summary="half-written"))
         raise RuntimeError("boom")
 
@@ -112,13 +112,14 @@ def test_pre_meeting_agenda_builds_once_and_notifies(app, db, users, make_case, 
     supervised = make_case(Status.ACCEPTED)
     calm = make_case(Status.IN_MEDIATION)
     closed = make_case(Status.CLOSED)
-    _set(db, overdue, due_state="overdue")
+    _set(db, overdue, next_deadline=now - timedelta(days=1))  # overdue since the last sweep: no flag yet
+    _set(db, calm, due_state="overdue")  # a stale flag: its deadline is weeks away, so it is not overdue
     _set(db, risky, risk_level="high")
     _set(db, escalated, escalated=True)
     _set(db, supervised, supervision_due_at=now + timedelta(days=3))
     _set(db, closed, risk_level="high")
 
-    assert sweeps.pre_meeting_agenda(now) == 4
+    assert sweeps.pre_meeting_agenda(now, current_town()) == 4
     db.session.commit()
     meeting = db.session.scalar(select(Meeting))
     assert meeting.scheduled_at == datetime(2026, 11, 26, 9, 0, tzinfo=SH)
@@ -126,6 +127,11 @@ def test_pre_meeting_agenda_builds_once_and_notifies(app, db, users, make_case, 
     assert items == {overdue.id: ["overdue"], risky.id: ["high_risk"], escalated.id: ["escalated"],
                      supervised.id: ["supervised"]}
     assert calm.id not in items and closed.id not in items
+    # The job writes the same timeline event as the supervisor's "put on the agenda".
+    events = db.session.execute(select(TimelineEvent.case_id, TimelineEvent.actor_id, TimelineEvent.details)
+                                .where(TimelineEvent.action == "on_agenda")).all()
+    assert {e.case_id for e in events} == set(items)
+    assert all(e.actor_id is None and e.details["meeting"] == meeting.scheduled_at.isoformat() for e in events)
     on_agenda = _count(db, Notification, Notification.kind == "on_agenda")
     assert _count(db, Notification, Notification.kind == "on_agenda",  # the accepted one has no mediator yet
                   Notification.user_id == users["mediator"].id) == 3
@@ -134,7 +140,7 @@ def test_pre_meeting_agenda_builds_once_and_notifies(app, db, users, make_case, 
     ready = db.session.scalars(select(Notification.user_id).where(Notification.kind == "agenda_ready")).all()
     assert police.id in ready and users["supervisor"].id in ready and users["village_mediator"].id not in ready
 
-    assert sweeps.pre_meeting_agenda(now + timedelta(minutes=5)) == 0  # twice: nothing new
+    assert sweeps.pre_meeting_agenda(now + timedelta(minutes=5), current_town()) == 0  # twice: nothing new
     db.session.commit()
     assert _count(db, AgendaItem) == 4 and _count(db, Meeting) == 1
     assert _count(db, Notification, Notification.kind == "on_agenda") == on_agenda
@@ -144,12 +150,12 @@ def test_daily_reminders_once(db, users, make_case):
     case = make_case(Status.CLOSED)
     case = _reload(db, case)
     now = case.follow_up_by - timedelta(days=2)
-    assert sweeps.daily_reminders(now) == 1  # return visit due (the confirmation window is later)
+    assert sweeps.daily_reminders(now, current_town()) == 1  # return visit due (the confirmation window is later)
     db.session.commit()
-    assert sweeps.daily_reminders(now + timedelta(hours=1)) == 0
+    assert sweeps.daily_reminders(now + timedelta(hours=1), current_town()) == 0
     db.session.commit()
     window = case.confirmation_by - timedelta(days=1)
-    assert sweeps.daily_reminders(window) == 1
+    assert sweeps.daily_reminders(window, current_town()) == 1
     db.session.commit()
     kinds = db.session.scalars(select(Notification.kind).where(Notification.case_id == case.id)).all()
     assert sorted(kinds) == ["confirmation_window", "return_visit_due"]
@@ -191,7 +197,7 @@ def test_cli_lists_and_runs_jobs(runner, db, make_case):
 def test_bell_counts_unread_and_page_marks_read(client, db, users, login, make_case):
     case = make_case(Status.IN_MEDIATION)
     _set(db, case, next_deadline=datetime(2026, 1, 1, tzinfo=timezone.utc))
-    sweeps.overdue_sweep(datetime(2026, 11, 25, tzinfo=timezone.utc))
+    sweeps.overdue_sweep(datetime(2026, 11, 25, tzinfo=timezone.utc), current_town())
     db.session.commit()
     login(users["mediator"])
     page = client.get("/cases/").get_data(as_text=True)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from mediation.organisation.town import current_town
 from mediation.cases.models import Case
 from mediation.core.lifecycle import Status
 from mediation.db import utcnow
@@ -17,7 +18,7 @@ def _meeting(db, cases_on_agenda):
     for case in cases_on_agenda:
         db.session.execute(update(Case).where(Case.id == case.id).values(escalated=True))
     db.session.commit()
-    pre_meeting_agenda(utcnow())
+    pre_meeting_agenda(utcnow(), current_town())
     db.session.commit()
     return db.session.scalar(select(Meeting))
 
@@ -95,7 +96,7 @@ def test_closed_meeting_is_read_only(client, db, users, login, make_case):
                                                         "add-add": "1"}).status_code == 403
     assert len(db.session.scalars(select(AgendaItem)).all()) == 1
     # The job leaves the held meeting alone and builds the following week's instead.
-    pre_meeting_agenda(meeting.scheduled_at - timedelta(hours=1))
+    pre_meeting_agenda(meeting.scheduled_at - timedelta(hours=1), current_town())
     db.session.commit()
     items = db.session.scalars(select(AgendaItem)).all()
     assert sum(1 for i in items if i.meeting_id == meeting.id) == 1
@@ -124,7 +125,7 @@ def test_unknown_reference_is_a_field_message(client, db, users, login, make_cas
 
 def test_meeting_list_query_count_is_fixed(client, db, users, login, make_case, count_queries):
     from mediation.meetings.services import next_meeting
-    from mediation.town import current_town
+    from mediation.organisation.town import current_town
     login(users["supervisor"])
     _meeting(db, [make_case(Status.IN_MEDIATION)])
     with count_queries() as few:

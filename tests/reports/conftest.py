@@ -104,7 +104,7 @@ def weekly_world(db, make_case, place, users):
     place(c["x2"], received=local(2026, 11, 8, 23, 59))
     place(c["m"], received=local(2026, 11, 12, 9, 0))
 
-    meeting = Meeting(scheduled_at=now + timedelta(days=3), status="planned")
+    meeting = Meeting(scheduled_at=now + timedelta(days=3))
     db.session.add(meeting)
     db.session.flush()
     db.session.add_all([

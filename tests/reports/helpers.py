@@ -1,8 +1,15 @@
-"""Reading the printouts' HTML in tests: tables by id, rows with their attributes and cell texts."""
+"""Reading the printouts in tests: the HTML's tables by id, rows with their attributes and cell
+texts; the PDFs' page sizes and page texts (pypdf)."""
+import functools
+import io
 import re
+import subprocess
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
+
+from pypdf import PdfReader
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -76,3 +83,56 @@ def text_of(html: str, element_id: str) -> str:
     m = re.search(rf'id="{re.escape(element_id)}"[^>]*>(.*?)</', html, re.S)
     assert m, f"no element #{element_id}"
     return re.sub(r"<[^>]+>", "", m.group(1)).strip()
+
+
+# -- PDF ------------------------------------------------------------------------------------
+
+def read_pdf(data: bytes) -> PdfReader:
+    assert data.startswith(b"%PDF-"), "not a PDF"
+    return PdfReader(io.BytesIO(data))
+
+
+def page_sizes(pdf: PdfReader) -> list[tuple[float, float]]:
+    """(width, height) of each page's MediaBox (inherited from the page tree), in points."""
+    return [(float(page.mediabox.width), float(page.mediabox.height)) for page in pdf.pages]
+
+
+def page_texts(pdf: PdfReader) -> list[str]:
+    return [page.extract_text() for page in pdf.pages]
+
+
+@functools.cache
+def _radical_aliases() -> dict[int, str]:
+    """{radical code point: the unified ideograph drawn with the same glyph} in the CJK font.
+
+    Noto Sans CJK maps e.g. U+2EA0 ⺠ and U+6C11 民 to one glyph, and Chromium's ToUnicode map
+    names the glyph by the lower code point (pypdf reads what the map says); NFKC folds the Kangxi
+    radicals (⾏ to 行) but not the CJK Radicals Supplement. The font itself says which ideograph
+    each radical stands for.
+    """
+    try:
+        from fontTools.ttLib import TTFont
+
+        found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", "Noto Sans CJK SC"], capture_output=True,
+                               text=True, timeout=10).stdout
+        path, _, index = found.rpartition(":")
+        cmap = TTFont(path, fontNumber=int(index or 0), lazy=True).getBestCmap()
+    except Exception:  # no fontconfig or no such font: NFKC alone
+        return {}
+    by_glyph: dict[str, list[int]] = {}
+    for code, glyph in cmap.items():
+        by_glyph.setdefault(glyph, []).append(code)
+    aliases = {}
+    for codes in by_glyph.values():
+        unified = [c for c in codes if 0x4E00 <= c <= 0x9FFF or 0x3400 <= c <= 0x4DBF]
+        for c in codes:
+            if unified and (0x2E80 <= c <= 0x2FDF or 0xF900 <= c <= 0xFAFF):
+                aliases[c] = chr(unified[0])
+    return aliases
+
+
+def normalise(text: str) -> str:
+    """Text without whitespace, in NFKC, CJK radicals read as the ideographs they draw: producers
+    differ in whether they draw spaces, and Chromium's ToUnicode maps some CJK glyphs to
+    compatibility forms (⾏ for 行, ⺠ for 民, ﬁ for fi)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.translate(_radical_aliases())))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from mediation.auth.models import AuditEvent
 from mediation.core.lifecycle import Status
-from mediation.presentation import local_time
+from mediation.labels import local_time
 
 from ..factories import VALID_ID, VALID_PHONE
 from .helpers import text_of

@@ -2,8 +2,8 @@
 one) prints the page served by a live server to PDF, and the PDF is checked: A4 pages, no
 table row split across pages, the page count for the demo data.
 
-Time is pinned: the demo data is generated relative to "now" and the summary's lists are as of
-"now", so both clocks are set to the same instant (Wednesday 25 November 2026, 15:00 in
+Time is pinned without patching the clock: the demo data is generated at a given "now", and the
+app's FIXED_NOW setting (honoured only when testing) makes the summary's lists as of the same instant (Wednesday 25 November 2026, 15:00 in
 Shanghai, when the pre-meeting job builds Thursday's agenda). The document is then the same
 on every run, whatever the day: its page count is a stable number.
 
@@ -18,8 +18,9 @@ from sqlalchemy import select
 from mediation.cases.models import Party
 from mediation.demo import load_demo
 from mediation.jobs.sweeps import overdue_sweep, pre_meeting_agenda
+from mediation.organisation.town import current_town
 
-from .pdftext import Pdf, normalise
+from .helpers import normalise, page_sizes, page_texts, read_pdf
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PINNED_NOW = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)
@@ -37,13 +38,12 @@ def browser(chromium):
 
 
 @pytest.fixture
-def demo_town(db, monkeypatch):
-    monkeypatch.setattr("mediation.demo.utcnow", lambda: PINNED_NOW)
-    monkeypatch.setattr("mediation.reports.views.utcnow", lambda: PINNED_NOW)
-    passwords = load_demo(case_count=200)
+def demo_town(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "FIXED_NOW", PINNED_NOW)
+    passwords = load_demo(PINNED_NOW, current_town(), case_count=200)
     db.session.commit()
-    overdue_sweep(PINNED_NOW)
-    pre_meeting_agenda(PINNED_NOW)
+    overdue_sweep(PINNED_NOW, current_town())
+    pre_meeting_agenda(PINNED_NOW, current_town())
     db.session.commit()
     return passwords
 
@@ -95,10 +95,10 @@ def test_weekly_summary_prints_on_a4_without_split_rows(browser, live_server, de
     (ARTIFACTS / "weekly-summary-chromium.pdf").write_bytes(pdf_bytes)
     page.screenshot(path=str(ARTIFACTS / "weekly-summary-print-media.png"), full_page=True)
 
-    pdf = Pdf(pdf_bytes)
-    sizes = pdf.page_sizes()
+    pdf = read_pdf(pdf_bytes)
+    sizes = page_sizes(pdf)
     assert all(abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1 for w, h in sizes), sizes
-    texts = pdf.page_texts()
+    texts = page_texts(pdf)
     assert rows_on_one_page(rows, texts) == []
     assert len(sizes) == EXPECTED_PAGES, f"the demo summary now prints on {len(sizes)} pages"
     # The full document is there: first heading on page 1, the signature block on the last page.
@@ -122,6 +122,6 @@ def test_the_split_row_check_can_fail(browser):
             </style></head><body><div style="height: 200mm">spacer</div>
             <table><tbody><tr><td><div>ROWSTART</div>{lines}<div>ROWEND</div></td></tr></tbody></table>
             </body></html>""")
-        pdf = Pdf(page.pdf(format="A4", prefer_css_page_size=True))
+        pdf = read_pdf(page.pdf(format="A4", prefer_css_page_size=True))
         page.close()
-        assert (rows_on_one_page([row_text], pdf.page_texts()) != []) == split, rule
+        assert (rows_on_one_page([row_text], page_texts(pdf)) != []) == split, rule

@@ -10,8 +10,7 @@ from mediation.core.lifecycle import Status
 from mediation.meetings.models import AgendaItem
 
 from .conftest import WEEK, local
-from .helpers import body_rows, keyed, tables, text_of
-from .pdftext import Pdf, normalise
+from .helpers import body_rows, keyed, normalise, page_sizes, page_texts, read_pdf, tables, text_of
 
 FULL_NUMBERS = ("13812345678", "13900001111", "11010519491231002X")
 
@@ -163,10 +162,10 @@ def test_pdf_download_is_an_a4_pdf_with_the_same_content_and_is_audited(weekly_w
     assert response.data.startswith(b"%PDF")
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and f'filename="weekly-summary-{WEEK}.pdf"' in disposition
-    pdf = Pdf(response.data)
-    sizes = pdf.page_sizes()
+    pdf = read_pdf(response.data)
+    sizes = page_sizes(pdf)
     assert sizes and all(abs(w - 595) <= 1 and abs(h - 842) <= 1 for w, h in sizes)
-    text = normalise("".join(pdf.page_texts()))
+    text = normalise("".join(page_texts(pdf)))
     c = weekly_world.cases
     for key in ("n1", "n2", "x1"):
         assert c[key].reference in text

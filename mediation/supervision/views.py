@@ -7,52 +7,53 @@ from flask_login import current_user
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
-from ..admin.models import Office
-from ..auth.permissions import role_required
+from ..organisation.models import Office
+from ..auth.permissions import page_required
+from ..core.permissions import Page
 from ..auth.queries import assignable_users
-from ..core.deadlines import due_soon_cutoff
+from ..cases.queries import OPEN_STATUS_VALUES, is_due, is_open
+from ..core.deadlines import DueState, DueWindow
 from ..core.errors import DomainError
-from ..core.lifecycle import OPEN_STATUSES, Action, Payload
-from ..core.vocab import Role
+from ..core.lifecycle import Action, Payload, Status
+from ..core.risk import RiskLevel
 from ..db import utcnow
 from ..extensions import db
 from ..forms_common import MAX_ID, parse_local
 from ..meetings.services import add_to_agenda, next_meeting
-from ..town import current_town
-from .models import Case
-from .services import perform
+from ..organisation.town import current_town
+from ..cases.models import Case
+from ..cases.services import perform
 
 bp = Blueprint("dashboard", __name__, url_prefix="/supervision")
 
-OPEN = [s.value for s in OPEN_STATUSES]
 LISTS = ("overdue", "due_soon", "high_risk", "unassigned", "supervised", "suspended")
 AGE_BUCKETS = ((0, 7), (8, 15), (16, 30), (31, None))
 
 
-def _list_clause(name: str, now, cutoff):
+def _list_clause(name: str, window: DueWindow):
     return {
-        "overdue": Case.next_deadline < now,
-        "due_soon": and_(Case.next_deadline >= now, Case.next_deadline <= cutoff),
-        "high_risk": Case.risk_level == "high",
-        "unassigned": and_(Case.status.in_(["accepted", "in_mediation"]), Case.mediator_id.is_(None)),
+        "overdue": is_due(DueState.OVERDUE, window),
+        "due_soon": is_due(DueState.DUE_SOON, window),
+        "high_risk": Case.risk_level == RiskLevel.HIGH.value,
+        "unassigned": and_(Case.status.in_([Status.ACCEPTED.value, Status.IN_MEDIATION.value]),
+                           Case.mediator_id.is_(None)),
         "supervised": Case.supervision_due_at.is_not(None),
         "suspended": Case.suspended_at.is_not(None),
     }[name]
 
 
 @bp.route("/")
-@role_required(Role.SUPERVISOR)
+@page_required(Page.SUPERVISION)
 def index():
     now, town = utcnow(), current_town()
-    cutoff = due_soon_cutoff(now, town.calendar, town.tz)
-    is_open = Case.status.in_(OPEN)
+    window = DueWindow.at(now, town.calendar, town.tz)
     # One aggregate for the headline counts.
     counts = db.session.execute(select(*[
-        func.count().filter(_list_clause(name, now, cutoff)).label(name) for name in LISTS
-    ], func.count().label("open")).where(is_open)).one()._asdict()
+        func.count().filter(_list_clause(name, window)).label(name) for name in LISTS
+    ], func.count().label("open")).where(is_open())).one()._asdict()
     # Office × status, one GROUP BY.
     by_office = db.session.execute(
-        select(Case.lead_office_id, Case.status, func.count()).where(is_open)
+        select(Case.lead_office_id, Case.status, func.count()).where(is_open())
         .group_by(Case.lead_office_id, Case.status)).all()
     offices = {o.id: o for o in db.session.scalars(select(Office))}
     table: dict = {}
@@ -63,22 +64,22 @@ def index():
         older_than_lo = Case.received_at <= now - timedelta(days=lo)
         return older_than_lo if hi is None else and_(older_than_lo, Case.received_at > now - timedelta(days=hi + 1))
     ages = db.session.execute(select(*[func.count().filter(aged(lo, hi)) for lo, hi in AGE_BUCKETS])
-                              .where(is_open)).one()
+                              .where(is_open())).one()
 
     shown = request.args.get("list") if request.args.get("list") in LISTS else "overdue"
     cases = db.session.scalars(
-        select(Case).where(is_open, _list_clause(shown, now, cutoff))
+        select(Case).where(is_open(), _list_clause(shown, window))
         .options(joinedload(Case.lead_office), joinedload(Case.mediator), joinedload(Case.village))
         .order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id).limit(200)).all()
     mediators = assignable_users()
     return render_template("cases/dashboard.html", counts=counts, table=table, offices=offices,
-                           statuses=OPEN, ages=list(zip(AGE_BUCKETS, ages)), shown=shown, lists=LISTS,
+                           statuses=OPEN_STATUS_VALUES, ages=list(zip(AGE_BUCKETS, ages)), shown=shown, lists=LISTS,
                            cases=cases, now=now, mediators=mediators,
                            office_choices=[o for o in offices.values() if o.active])
 
 
 @bp.route("/bulk", methods=["POST"])
-@role_required(Role.SUPERVISOR)
+@page_required(Page.SUPERVISION)
 def bulk():
     """One action on the selected cases. Each case succeeds or is refused on its own, with its reason."""
     now, town = utcnow(), current_town()

@@ -1,14 +1,8 @@
-"""What templates need to show domain values: translated labels, local times, masking, deadlines."""
+"""How domain values read in the UI and in exports: translated labels, badge colours, local times."""
 from datetime import datetime
 
-from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-
-from .core.identity import mask_address, mask_id_number, mask_phone, scrub_identifiers
-from .core.deadlines import days_left, due_state
-from .db import utcnow
-from .town import current_town
 
 LABELS: dict[str, dict[str, str]] = {
     "status": {
@@ -90,37 +84,3 @@ def label(kind: str, code) -> str:
 
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
-
-
-def deadline_state(due: datetime | None, now: datetime | None = None) -> dict | None:
-    """How far off a deadline is, for a badge: the same rule as the overdue sweep."""
-    if due is None:
-        return None
-    now = now or utcnow()
-    town = current_town()
-    state = due_state(due, now, town.calendar, town.tz) or "on_track"
-    calendar_days, working_days = days_left(due, now, town.calendar, town.tz)
-    return {"state": state, "days": calendar_days, "working_days": working_days,
-            "css": {"overdue": "danger", "due_soon": "warning", "on_track": "success"}[state]}
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def lang_url(lang: str) -> str:
-    args = dict(request.view_args or {})
-    args.update(request.args.to_dict())
-    args["lang"] = lang
-    return url_for(request.endpoint or "cases.queue", **args)
-
-
-def register(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        local_time=local_time, parse_iso=parse_iso, mask_phone=mask_phone, scrub=scrub_identifiers, mask_id=mask_id_number, mask_address=mask_address)
-    from .admin.views import missing_calendar_years
-    from .notifications.views import unread_count
-
-    app.jinja_env.globals.update(unread_count=unread_count, missing_calendar_years=missing_calendar_years, label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE,
-                                 deadline_state=deadline_state, lang_url=lang_url,
-                                 current_locale=lambda: "zh_CN" if get_locale().language == "zh" else "en")

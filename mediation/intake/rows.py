@@ -1,0 +1,346 @@
+"""What the rows of a 12345 work-order export or a grid-patrol list say: which column gives which
+field, whether each row can be registered (and if not, why), and the CaseData to register it.
+
+The view hands in the file's rows, the town's villages, its time zone and `now`, and stores
+what comes back (plain JSON: strings, numbers, ISO times) on an ImportBatch, so any web worker
+can confirm what another one previewed. Messages are English msgids with parameters; the edge
+translates them. Cell values are read by `core.cells`.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from ..core.cells import (
+    OTHER, CellError, Match, MaskedValue, category_of, cell_text, parse_mobile, parse_when, squash, village_of,
+)
+from ..core.errors import N_
+from ..core.vocab import PartyRole
+from .files import HEADER_SCAN_ROWS, MAX_ROWS, TOO_MANY_ROWS, ImportRefused, RawRows, read_rows
+from .services import CaseData, PartyData
+
+# --------------------------------------------------------------------------------------------
+# Columns
+# --------------------------------------------------------------------------------------------
+
+# Each field and the column names it is known by, most specific first: when a file has two
+# columns for one field (编号 and 工单编号), the earlier name in this list wins.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "external_ref": ("工单编号", "工单号", "网格事件编号", "事件编号", "编号"),
+    "received_at": ("来电时间", "受理时间", "上报时间", "发现时间", "登记时间"),
+    "summary": ("诉求内容", "事件描述", "问题描述", "诉求描述", "内容"),
+    "name": ("联系人", "来电人", "当事人", "姓名"),
+    "phone": ("联系电话", "来电号码", "手机号", "手机号码", "手机", "联系方式", "电话"),
+    "address": ("事发地址", "事发地点", "地址"),
+    "village": ("所属村居", "所属村(居)", "所属村(社区)", "村居", "村(居)", "村(社区)", "所属社区", "村"),
+    "category": ("诉求类型", "纠纷类型", "类别"),
+    "due": ("办结时限", "办理时限", "截止时间", "截止日期"),
+    # 12345: 咨询 / 求助 / 投诉 / 建议; Case.details["work_order_type"], which the reply deadline reads
+    "work_order_type": ("诉求类别",),
+}
+REQUIRED = ("external_ref", "received_at", "summary", "name")
+
+FIELD_LABELS = {
+    "external_ref": N_("Channel reference"),
+    "received_at": N_("Received at"),
+    "summary": N_("What the dispute is about"),
+    "name": N_("Applicant"),
+    "phone": N_("Mobile"),
+    "address": N_("Address where it happened"),
+    "village": N_("Village or community"),
+    "category": N_("Category"),
+    "due": N_("Channel's due date"),
+    "work_order_type": N_("Work-order type"),
+}
+
+LIMITS = {"external_ref": 64, "name": 64, "address": 255, "summary": 4000}
+
+
+def normalize_header(value) -> str:
+    """'所属村（社区）', ' 联系 电话* ' and '联系电话：' all come out as the plain name."""
+    return squash(value).strip("*:").lower()
+
+
+_HEADER_INDEX = {normalize_header(name): (fld, rank)
+                 for fld, names in HEADERS.items() for rank, name in enumerate(names)}
+_HEADER_INDEX.update({fld: (fld, -1) for fld in HEADERS})  # the field's own name, e.g. external_ref
+
+
+def map_headers(headers: list) -> tuple[dict[str, int], list[str]]:
+    """Which column gives which field, and the column names that give none."""
+    best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
+    ignored = []
+    for column, header in enumerate(headers):
+        hit = _HEADER_INDEX.get(normalize_header(header))
+        if hit is None:
+            if cell_text(header):
+                ignored.append(cell_text(header))
+            continue
+        fld, rank = hit
+        if fld in best and best[fld][0] <= rank:
+            ignored.append(cell_text(header))
+            continue
+        if fld in best:
+            ignored.append(cell_text(headers[best[fld][1]]))
+        best[fld] = (rank, column)
+    return {fld: column for fld, (rank, column) in best.items()}, ignored
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Sheet:
+    """The file's table: where the column names are, which field each column gives, the rows."""
+
+    header_row: int
+    headers: list[str]
+    columns: dict[str, int]
+    ignored: list[str]
+    rows: RawRows = field(default_factory=list)
+
+    def column_names(self) -> dict[str, str]:
+        """field -> the column name in the file, for the preview."""
+        return {fld: self.headers[column] for fld, column in sorted(self.columns.items(), key=lambda i: i[1])}
+
+
+def read_sheet(filename: str, data: bytes) -> Sheet:
+    """Read an .xlsx or .csv upload; raise ImportRefused with the reason when it cannot be used."""
+    return find_table(read_rows(filename, data))
+
+
+def find_table(raw: RawRows) -> Sheet:
+    """The first of the top rows that names every required column is the header; the rest are data."""
+    if not raw:
+        raise ImportRefused(N_("The file has no rows."))
+    best: dict[str, int] = {}
+    for index, (number, values) in enumerate(raw[:HEADER_SCAN_ROWS]):
+        columns, ignored = map_headers(values)
+        if all(f in columns for f in REQUIRED):
+            sheet = Sheet(header_row=number, headers=[cell_text(v) for v in values], columns=columns,
+                          ignored=ignored, rows=raw[index + 1:])
+            if not sheet.rows:
+                raise ImportRefused(N_("The file has column names but no rows below them."))
+            if len(sheet.rows) > MAX_ROWS:
+                raise ImportRefused(TOO_MANY_ROWS, limit=MAX_ROWS)
+            return sheet
+        if len(columns) > len(best):
+            best = columns
+    missing = [f for f in REQUIRED if f not in best]
+    raise ImportRefused(
+        N_("The columns %(columns)s were not found. The first row must hold the column names, "
+           "for example 工单编号, 来电时间, 诉求内容, 联系人."),
+        columns="; ".join(" / ".join(HEADERS[f][:3]) for f in missing))
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------------
+
+def _msg(message: str, **params) -> dict:
+    return {"message": message, "params": params}
+
+
+def _local(when: datetime, tz: tzinfo) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class _Row:
+    """One row being checked: its values, and the data, problems and notes found so far."""
+
+    values: list
+    columns: dict[str, int]
+    data: dict = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+
+    def cell(self, fld: str):
+        column = self.columns.get(fld)
+        return self.values[column] if column is not None and column < len(self.values) else None
+
+    def problem(self, message: str, **params) -> None:
+        self.problems.append(_msg(message, **params))
+
+
+def check_rows(sheet: Sheet, *, villages: dict[str, int], tz: tzinfo, now: datetime) -> list[dict]:
+    """Every data row as a JSON-ready dict: its number, status ('ok' or 'error'), problems,
+    notes and the values to register. Later rows repeating a reference are errors."""
+    first_seen: dict[str, int] = {}
+    names = sheet.column_names()
+    out = []
+    for number, values in sheet.rows:
+        row = check_row(number, values, sheet.columns, villages=villages, tz=tz, now=now, names=names)
+        ref = row["data"]["external_ref"]
+        if ref:
+            if ref in first_seen:
+                row["problems"].append(_msg(N_("Same channel reference as row %(row)s; only the first is imported."),
+                                            row=first_seen[ref]))
+                row["status"] = "error"
+            else:
+                first_seen[ref] = number
+        out.append(row)
+    return out
+
+
+def check_row(number: int, values: list, columns: dict[str, int], *, villages: dict[str, int],
+              tz: tzinfo, now: datetime, names: dict[str, str] | None = None) -> dict:
+    """One row; `names` are the file's column names, quoted in messages (the user's own words)."""
+    row = _Row(values, columns)
+    _check_texts(row, names or {})
+    _check_received(row, tz, now)
+    _check_due(row, tz)
+    _check_phone(row)
+    _check_category(row)
+    _check_village(row, villages)
+    row.data["work_order_type"] = cell_text(row.cell("work_order_type"))
+    return {"row": number, "status": "error" if row.problems else "ok", "problems": row.problems,
+            "notes": row.notes, "data": row.data, "reference": None}
+
+
+def _check_texts(row: _Row, names: dict[str, str]) -> None:
+    row.data["external_ref"] = squash(row.cell("external_ref"))
+    for fld in ("name", "summary", "address"):
+        row.data[fld] = cell_text(row.cell(fld))
+    for fld, message in (("external_ref", N_("The channel reference is missing.")),
+                         ("name", N_("The applicant's name is missing.")),
+                         ("summary", N_("What the dispute is about is missing."))):
+        if not row.data[fld]:
+            row.problem(message)
+    for fld, limit in LIMITS.items():
+        if len(row.data[fld]) > limit:
+            row.problem(N_("%(column)s is longer than %(limit)s characters."), column=names.get(fld, fld), limit=limit)
+
+
+def _check_received(row: _Row, tz: tzinfo, now: datetime) -> None:
+    raw = row.cell("received_at")
+    row.data["received_text"] = cell_text(raw)
+    row.data["received_at"] = None
+    if not row.data["received_text"]:
+        row.problem(N_("The received time is missing."))
+        return
+    try:
+        received = parse_when(raw, tz)
+    except CellError:
+        row.problem(N_("The received time %(value)s is not a date and time."), value=row.data["received_text"])
+        return
+    if received > now:
+        row.problem(N_("The received time %(value)s is in the future."), value=_local(received, tz))
+    row.data["received_at"] = received.isoformat()
+    row.data["received_text"] = _local(received, tz)
+
+
+def _check_due(row: _Row, tz: tzinfo) -> None:
+    raw = row.cell("due")
+    row.data["channel_due_at"] = None
+    if not cell_text(raw):
+        return
+    try:
+        due = parse_when(raw, tz, end_of_day=True)
+    except CellError:
+        row.problem(N_("The due date %(value)s is not a date."), value=cell_text(raw))
+        return
+    if row.data["received_at"] and due < datetime.fromisoformat(row.data["received_at"]):
+        row.problem(N_("The due date %(value)s is before the received time."), value=_local(due, tz))
+    row.data["channel_due_at"] = due.isoformat()
+
+
+def clean_phone(value) -> tuple[str, dict | None, dict | None]:
+    """(phone, problem, note). A masked number (138****5678) is useless: left empty with a note."""
+    try:
+        return parse_mobile(value), None, None
+    except MaskedValue as err:
+        return "", None, _msg(N_("The phone number is masked in the file (%(value)s); left empty."), value=err.value)
+    except CellError as err:
+        return "", _msg(N_("The phone number %(value)s is not a mobile number (11 digits starting 13 to 19)."),
+                        value=err.value), None
+
+
+def map_category(value: str) -> tuple[str, dict | None]:
+    """The MoJ category for a channel's type, and a note when it had to be guessed or defaulted."""
+    category, match = category_of(value)
+    if match == Match.GUESSED:
+        return category, _msg(N_("Type %(value)s recorded as category %(category)s."), value=value, category=category)
+    if match == Match.UNKNOWN:
+        return category, _msg(N_("Type %(value)s is not a known category; recorded as %(category)s."),
+                              value=value, category=OTHER)
+    return category, None
+
+
+def match_village(value: str, address: str, villages: dict[str, int]) -> tuple[int | None, dict | None]:
+    """The village a row names ('小庙村', '小庙', '徐行镇小庙村村委会'), else the one its address names."""
+    try:
+        return village_of(value, address, villages), None
+    except CellError:
+        return None, _msg(N_("Village %(value)s is not one of the town's; left empty."), value=value)
+
+
+def _add(row: _Row, problem: dict | None = None, note: dict | None = None) -> None:
+    row.problems += [problem] if problem else []
+    row.notes += [note] if note else []
+
+
+def _check_phone(row: _Row) -> None:
+    row.data["phone"], problem, note = clean_phone(row.cell("phone"))
+    _add(row, problem, note)
+
+
+def _check_category(row: _Row) -> None:
+    raw = cell_text(row.cell("category"))
+    row.data["category"], note = map_category(raw)
+    row.data["channel_category"] = raw
+    _add(row, note=note)
+
+
+def _check_village(row: _Row, villages: dict[str, int]) -> None:
+    raw = cell_text(row.cell("village"))
+    row.data["village_id"], note = match_village(raw, row.data["address"], villages)
+    row.data["village_text"] = raw
+    _add(row, note=note)
+
+
+# --------------------------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------------------------
+
+def mark_existing(rows: list[dict], existing: dict[str, str]) -> None:
+    """Rows whose reference is already registered on the channel are skipped (as the API does)."""
+    for row in rows:
+        reference = existing.get(row["data"]["external_ref"])
+        if reference and row["status"] != "skip":
+            row["status"], row["reference"] = "skip", reference
+
+
+def counts(rows: list[dict]) -> dict[str, int]:
+    return {"create": sum(r["status"] == "ok" for r in rows),
+            "skip": sum(r["status"] == "skip" for r in rows),
+            "refuse": sum(r["status"] == "error" for r in rows)}
+
+
+def external_refs(rows: list[dict], statuses: tuple[str, ...] = ("ok", "error")) -> list[str]:
+    return sorted({r["data"]["external_ref"] for r in rows if r["status"] in statuses and r["data"]["external_ref"]})
+
+
+def case_details(row: dict, batch_id: int) -> dict:
+    """What the channel sent beyond the common fields, for Case.details (the keys the API uses)."""
+    data = row["data"]
+    details = {"import_batch": batch_id, "import_row": row["row"]}
+    # "order_type": batches previewed before the field took the name the deadlines read
+    work_order_type = data.get("work_order_type") or data.get("order_type")
+    if work_order_type:
+        details["work_order_type"] = work_order_type
+    if data.get("channel_category") and data["channel_category"] != data["category"]:
+        details["channel_category"] = data["channel_category"]
+    return details
+
+
+def case_data(row: dict, channel: str, batch_id: int, village_ids: set[int]) -> CaseData:
+    """A checked row, as `register_case` takes it; a village deleted since the preview is dropped."""
+    data = row["data"]
+    return CaseData(
+        channel=channel, external_ref=data["external_ref"],
+        received_at=datetime.fromisoformat(data["received_at"]), category=data["category"],
+        summary=data["summary"], address=data["address"],
+        village_id=data["village_id"] if data["village_id"] in village_ids else None,
+        channel_due_at=datetime.fromisoformat(data["channel_due_at"]) if data["channel_due_at"] else None,
+        parties=[PartyData(name=data["name"], role=PartyRole.APPLICANT.value, phone=data["phone"])],
+        details=case_details(row, batch_id))

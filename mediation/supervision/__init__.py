@@ -1,0 +1,1 @@
+"""The judicial office's supervision: the dashboard over the whole queue, actions on many cases at once."""
