@@ -6,8 +6,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from .auth.models import User
-from .cases.models import RoutingRule
+from .cases.models import Case, RoutingRule
 from .cases.routing import load_default_rules
+from .cases.search import index_cases
 from .core.vocab import Role
 from .demo import load_demo
 from .db import utcnow
@@ -61,6 +62,24 @@ def register(app: Flask) -> None:
         created = load_default_rules()
         db.session.commit()
         click.echo(f"Loaded {created} rules.")
+
+    @app.cli.group("search")
+    def search_group():
+        """The search box's index."""
+
+    @search_group.command("reindex")
+    @click.option("--batch", default=2000, show_default=True)
+    def reindex(batch):
+        """Rewrite every case's search terms (after an upgrade, or to repair the index)."""
+        last, written = 0, 0
+        while True:
+            ids = db.session.scalars(select(Case.id).where(Case.id > last).order_by(Case.id).limit(batch)).all()
+            if not ids:
+                break
+            written += index_cases(ids)
+            db.session.commit()
+            last = ids[-1]
+        click.echo(f"Indexed {last and written} terms.")
 
     @app.cli.command("seed-demo")
     @click.option("--cases", "case_count", default=200, show_default=True)

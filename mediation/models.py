@@ -2,7 +2,7 @@
 from .organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office, Village  # noqa: F401
 from .api.models import ChannelToken  # noqa: F401
 from .auth.models import AuditEvent, User  # noqa: F401
-from .cases.models import (Case, CaseLink, CaseOutcome, MediationSession, Party,  # noqa: F401
+from .cases.models import (Case, CaseLink, CaseOutcome, CaseSearchTerm, MediationSession, Party,  # noqa: F401
                            ReferenceCounter, ReturnVisit, RoutingRule, Supervision, TimelineEvent)
 from .intake.models import ImportBatch  # noqa: F401
 from .jobs.models import JobRun  # noqa: F401

@@ -34,12 +34,12 @@ class CaseFactory:
     def __call__(self, status: Status = Status.REGISTERED, *, lead: str = "judicial_office",
                  co: tuple[str, ...] = ("law_firm",), mediator: str | None = "mediator",
                  channel: str = "hotline_12345", village: str = "xiaomiao", category: str = "邻里",
-                 parties: list[PartyData] | None = None, commit: bool = True):
+                 parties: list[PartyData] | None = None, summary: str = "邻居噪音纠纷", commit: bool = True):
         self.count += 1
         now = utcnow()
         data = CaseData(
             channel=channel, external_ref=f"EXT{self.count:05d}" if channel != "walk_in" else "",
-            received_at=now - timedelta(hours=2), category=category, summary="邻居噪音纠纷",
+            received_at=now - timedelta(hours=2), category=category, summary=summary,
             village_id=self.town["villages"][village].id, address="徐行镇小庙村88号",
             parties=parties or [PartyData("张三", "applicant", VALID_PHONE, VALID_ID, "徐行镇小庙村88号"),
                                 PartyData("李四", "respondent", "13900001111")])

@@ -171,4 +171,4 @@ class QueueFilterForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[("", _l("Any category"))] + [(c, c) for c in CATEGORIES],
                            validators=[Optional()])
     village = SelectField(_l("Village"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    q = StringField(_l("Reference or party name"), validators=[Optional(), Length(max=64)])
+    q = StringField(_l("Phone, reference, name or word"), validators=[Optional(), Length(max=64)])

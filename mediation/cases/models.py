@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer,
-                        Numeric, String, Table, Text, UniqueConstraint)
+                        Numeric, String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..organisation.models import Office, Village
@@ -12,6 +12,11 @@ from ..core.lifecycle import Status
 from ..core.vocab import Channel
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
+
+# The queue's order: the next deadline first, cases without one last, newest first among equals.
+# One expression for the indexes and the query, so both databases sort through an index.
+QUEUE_ORDER_SQL = "coalesce(next_deadline, '9999-12-31 23:59:59')"
+QUEUE_FILTERS = ("status", "village_id", "channel", "category", "mediator_id", "lead_office_id")
 
 _STATUS_LIST = ", ".join(f"'{s.value}'" for s in Status)
 _CHANNEL_LIST = ", ".join(f"'{c.value}'" for c in Channel)
@@ -35,13 +40,16 @@ class Case(db.Model):
         CheckConstraint("extension_days >= 0 AND extension_days <= 30", name="extension_range"),
         Index("ix_cases_status_next_deadline", "status", "next_deadline"),
         Index("ix_cases_lead_office_next_deadline", "lead_office_id", "next_deadline"),
+        Index("ix_cases_queue", text(QUEUE_ORDER_SQL), text("id DESC")),
+        *(Index(f"ix_cases_queue_{column}", column, text(QUEUE_ORDER_SQL), text("id DESC"))
+          for column in QUEUE_FILTERS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(24), unique=True)
     channel: Mapped[str] = mapped_column(String(24), index=True)
-    external_ref: Mapped[str | None] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    external_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     intake_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
@@ -88,7 +96,7 @@ class Case(db.Model):
     risk_reasons: Mapped[list] = mapped_column(JSON, default=list)
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id", ondelete="SET NULL"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
@@ -141,7 +149,7 @@ class Party(db.Model):
     name: Mapped[str] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    id_number: Mapped[str | None] = mapped_column(String(18))
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     address: Mapped[str | None] = mapped_column(String(255))
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)  # elderly, minor or disabled
     has_petitioned: Mapped[bool] = mapped_column(Boolean, default=False)  # has petitioned (信访) before
@@ -204,7 +212,7 @@ class CaseOutcome(db.Model):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     performance_terms: Mapped[str | None] = mapped_column(Text)
     referred_to: Mapped[str | None] = mapped_column(String(255))
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(back_populates="outcome")
@@ -295,3 +303,13 @@ class ReferenceCounter(db.Model):
     prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseSearchTerm(db.Model):
+    """One term a case is found by (core/search.py), rewritten whenever its searchable text changes.
+    The primary key (term, case_id) is the index a search walks, newest case first."""
+
+    __tablename__ = "case_search_terms"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -1,10 +1,17 @@
-"""The due-state rule applied in SQL, from the same bounds as `core.deadlines.DueWindow.state_of`:
-the sweep, the dashboard and the agenda all select with these, so a list never disagrees with a badge."""
-from sqlalchemy import and_, case as sql_case, or_
+"""Queries on many cases.
+
+The due-state rule applied in SQL, from the same bounds as `core.deadlines.DueWindow.state_of`:
+the sweep, the dashboard and the agenda all select with these, so a list never disagrees with a
+badge. And the queue's page: sorted through an index, counted no further than is cheap."""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case as sql_case, func, literal_column, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import OPEN_STATUSES
-from .models import Case
+from ..extensions import db
+from .models import QUEUE_ORDER_SQL, Case
 
 OPEN_STATUS_VALUES = tuple(s.value for s in OPEN_STATUSES)
 
@@ -29,4 +36,55 @@ def is_due(state: DueState, window: DueWindow):
 
 def is_due_or_flagged(window: DueWindow):
     """The sweep's candidates: a deadline within reach (indexed) or a flag that may need clearing."""
-    return or_(Case.next_deadline <= window.cutoff, Case.due_state.is_not(None))
+    return or_(Case.next_deadline <= window.cutoff, Case.due_state.in_([s.value for s in DueState]))  # IN: indexable
+
+
+# The queue: sorted through the ix_cases_queue* indexes, counted only as far as is cheap.
+QUEUE_ORDER = literal_column(QUEUE_ORDER_SQL.replace("next_deadline", "cases.next_deadline"))
+COUNT_CAP = 1000  # beyond this a page says "1,000+": an exact count would read every matching row
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list
+    page: int
+    per_page: int
+    total: int | None  # exact when it is at most COUNT_CAP, else None ("1,000+")
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}" if self.total is not None else f"{COUNT_CAP:,}+"
+
+    @property
+    def pages_label(self) -> str:
+        if self.total is None:
+            return f"{-(-COUNT_CAP // self.per_page)}+"
+        return str(max(1, -(-self.total // self.per_page)))
+
+    @classmethod
+    def of_search(cls, cases: list, limit: int) -> "QueuePage":
+        return cls(items=cases, page=1, per_page=limit, total=len(cases), has_next=False)
+
+
+def queue_page(stmt, number: int, per_page: int) -> QueuePage:
+    """One page of `stmt` (a select of cases) in queue order: two statements, whatever the size."""
+    ids = stmt.with_only_columns(Case.id).order_by(None)
+    counted = db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
+    rows = db.session.scalars(
+        stmt.options(joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator))
+        .order_by(QUEUE_ORDER, Case.id.desc()).offset((number - 1) * per_page).limit(per_page + 1)).all()
+    return QueuePage(items=rows[:per_page], page=number, per_page=per_page,
+                     total=counted if counted <= COUNT_CAP else None, has_next=len(rows) > per_page)

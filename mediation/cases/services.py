@@ -21,6 +21,7 @@ from ..notifications.services import notify_once, supervisor_ids
 from .access import actor_for
 from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
 from .risk import refresh_risk
+from .search import index_cases
 from .routing import propose_for
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
                           from_status=from_status.value, to_status=to_status.value, details=details)
     db.session.add(event)
     db.session.flush()
+    if action == Action.MERGE:
+        index_cases([case.merged_into_id])  # the survivor is found by the parties it absorbed too
     log.info("case %s: %s by %s (%s -> %s)", case.reference, action, user.username, from_status, to_status)
     return event
 

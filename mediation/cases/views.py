@@ -21,8 +21,10 @@ from ..extensions import db
 from ..labels import label
 from ..organisation.town import current_town
 from .access import actor_for, get_visible_case_or_404, sees_personal_data, visible_cases
+from .queries import QueuePage, queue_page
+from .search import search_cases
 from .forms import ACTION_FORMS, AssignForm, QueueFilterForm, RouteForm, TransferForm
-from .models import Case, MediationSession, Party, Supervision, TimelineEvent, case_co_offices
+from .models import Case, MediationSession, Supervision, TimelineEvent, case_co_offices
 from .duplicates import find_duplicates, link_cases, linked_cases
 from .routing import propose_for
 from .services import facts_for, perform
@@ -37,6 +39,7 @@ SCOPES = {
     Role.VIEWER: ("all",),
 }
 MAX_PAGE = 10_000  # past any real queue; a larger number would overflow the OFFSET
+SEARCH_RESULTS = 50  # a search shows the best matches, ranked; narrow it with the filters
 # Lifecycle payload fields named by a refusal, and the form fields that show them.
 FORM_FIELD = {"mediator_id": "mediator", "lead_office_id": "lead_office", "co_office_ids": "co_offices",
               "merge_target": "target"}
@@ -60,30 +63,30 @@ def queue():
     scope = form.scope.data if form.scope.data in scopes else scopes[0]
     form.scope.data = scope
 
-    stmt = visible_cases(current_user)
-    if scope == "mine":
-        stmt = stmt.where(Case.mediator_id == current_user.id)
-    elif scope == "office":
-        stmt = stmt.where(_office_clause(current_user.office_id))
-    if form.status.data and not form.status.errors:
-        stmt = stmt.where(Case.status == form.status.data)
-    if form.channel.data and not form.channel.errors:
-        stmt = stmt.where(Case.channel == form.channel.data)
-    if form.category.data and not form.category.errors:
-        stmt = stmt.where(Case.category == form.category.data)
-    if form.village.data and not form.village.errors:
-        stmt = stmt.where(Case.village_id == form.village.data)
-    text = (form.q.data or "").strip()
-    if text and not form.q.errors:
-        by_party = exists().where(Party.case_id == Case.id, Party.name == text)
-        stmt = stmt.where(or_(Case.reference == text.upper(), Case.external_ref == text, by_party))
-    stmt = stmt.options(joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator))
-    stmt = stmt.order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id.desc())
-    number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    page = db.paginate(stmt, page=number, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    filters = _queue_filters(form, scope)
+    per_page = current_app.config["PAGE_SIZE"]
+    text = (form.q.data or "").strip() if not form.q.errors else ""
+    if text:
+        page = QueuePage.of_search(search_cases(current_user, text, SEARCH_RESULTS, filters), SEARCH_RESULTS)
+    else:
+        number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+        page = queue_page(visible_cases(current_user).where(*filters), number, per_page)
     filter_args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
     return render_template("cases/queue.html", form=form, page=page, scope=scope, now=utcnow(),
-                           filter_args=filter_args, may_register=may(current_user, Page.REGISTER))
+                           filter_args=filter_args, may_register=may(current_user, Page.REGISTER), searching=bool(text))
+
+
+def _queue_filters(form: QueueFilterForm, scope: str) -> list:
+    filters = []
+    if scope == "mine":
+        filters.append(Case.mediator_id == current_user.id)
+    elif scope == "office":
+        filters.append(_office_clause(current_user.office_id))
+    for field, column in ((form.status, Case.status), (form.channel, Case.channel), (form.category, Case.category),
+                          (form.village, Case.village_id)):
+        if field.data and not field.errors:
+            filters.append(column == field.data)
+    return filters
 
 
 @bp.route("/<reference>")
@@ -92,9 +95,6 @@ def detail(reference: str):
     case = get_visible_case_or_404(current_user, reference)
     _load_case_parts(case)
     full = sees_personal_data(current_user, case)
-    if full and case.parties:
-        audit.record("view_personal_data", current_user, "case", case.reference, at=utcnow(), ip=request.remote_addr)
-        db.session.commit()
     actions = available_actions(facts_for(case), actor_for(current_user, case))
     supervising = may(current_user, Page.SUPERVISION)
     absorbed_ids = [c.id for c in case.absorbed]
@@ -102,10 +102,14 @@ def detail(reference: str):
         select(TimelineEvent).options(joinedload(TimelineEvent.actor), joinedload(TimelineEvent.case))
         .where(TimelineEvent.case_id.in_([case.id, *absorbed_ids])).order_by(TimelineEvent.at, TimelineEvent.id)).all()
     duplicates = find_duplicates(case) if supervising and case.status_enum in OPEN_STATUSES else []
-    return render_template("cases/detail.html", case=case, full=full, actions=actions, now=utcnow(),
+    page = render_template("cases/detail.html", case=case, full=full, actions=actions, now=utcnow(),
                            timeline=timeline, duplicates=duplicates, linked=linked_cases(case),
                            supervising=supervising, risk_rules=RULES_BY_CODE,
                            mergeable={Status.REGISTERED.value, Status.ACCEPTED.value})
+    if full and case.parties:  # recorded after rendering: the commit would expire what the page loaded
+        audit.record("view_personal_data", current_user, "case", case.reference, at=utcnow(), ip=request.remote_addr)
+        db.session.commit()
+    return page
 
 
 @bp.route("/<reference>/link", methods=["POST"])

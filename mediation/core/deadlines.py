@@ -199,5 +199,5 @@ def days_left(deadline: datetime, now: datetime, calendar: WorkCalendar, tz: tzi
     today, due_day = now.astimezone(tz).date(), deadline.astimezone(tz).date()
     calendar_days = (due_day - today).days
     lo, hi = sorted((today, due_day))
-    working = sum(1 for n in range(1, (hi - lo).days + 1) if calendar.is_workday(lo + timedelta(days=n)))
+    working = calendar.working_days_between(lo, hi)
     return calendar_days, working if due_day >= today else -working

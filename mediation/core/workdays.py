@@ -6,6 +6,7 @@ is_workday), kept by an admin, win over both; `entered_years` are the years whos
 schedule an admin has entered, which makes them known.
 """
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -14,6 +15,8 @@ class WorkCalendar:
     def __init__(self, overrides: dict[date, bool] | None = None, entered_years: frozenset[int] = frozenset()):
         self.overrides = overrides or {}
         self.entered_years = entered_years
+        self._prefixes: dict[int, tuple[int, ...]] = {}  # year -> running counts, this calendar's
+        self._totals_before: dict[int, int] = {}  # year -> working days from the base year to its 1 January
 
     def knows(self, day: date) -> bool:
         if day.year in self.entered_years or day in self.overrides:
@@ -36,6 +39,31 @@ class WorkCalendar:
         except NotImplementedError:
             return day.weekday() < 5
 
+    def working_days_between(self, lo: date, hi: date) -> int:
+        """Working days in (lo, hi]: O(1) in the span, from per-year prefix counts (cached for
+        every calendar with the same overrides that year), not a walk over every day."""
+        if hi <= lo:
+            return 0
+        return self._count_through(hi) - self._count_through(lo)
+
+    def _count_through(self, day: date) -> int:
+        """Working days from a fixed base (1 January 2000) through `day` (negative before it)."""
+        return self._before(day.year) + self._year_prefix(day.year)[day.timetuple().tm_yday - 1]
+
+    def _before(self, year: int) -> int:
+        if year not in self._totals_before:
+            base = 2000
+            years = range(base, year) if year >= base else range(year, base)
+            total = sum(self._year_prefix(y)[-1] for y in years)
+            self._totals_before[year] = total if year >= base else -total
+        return self._totals_before[year]
+
+    def _year_prefix(self, year: int) -> tuple[int, ...]:
+        if year not in self._prefixes:
+            overrides = tuple(sorted((d, v) for d, v in self.overrides.items() if d.year == year))
+            self._prefixes[year] = _year_prefix(year, overrides)
+        return self._prefixes[year]
+
     def add_working_days(self, start: date, n: int) -> tuple[date, bool]:
         """The n-th working day after `start`; the flag says every day in between was known."""
         day, counted, certain = start, 0, True
@@ -45,3 +73,15 @@ class WorkCalendar:
             if self.is_workday(day):
                 counted += 1
         return day, certain
+
+
+@lru_cache(maxsize=512)
+def _year_prefix(year: int, overrides: tuple[tuple[date, bool], ...]) -> tuple[int, ...]:
+    """Running count of working days through each day of `year` (index = day of year - 1)."""
+    calendar = WorkCalendar(dict(overrides))
+    running, counts, day = 0, [], date(year, 1, 1)
+    while day.year == year:
+        running += calendar.is_workday(day)
+        counts.append(running)
+        day += timedelta(days=1)
+    return tuple(counts)

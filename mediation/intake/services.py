@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..auth.models import User
 from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
 from ..cases.risk import refresh_risk
+from ..cases.search import index_case
 from ..cases.services import refresh_deadlines
 from ..core.errors import DomainError
 from ..core.identity import normalize_phone
@@ -94,5 +95,5 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
     db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id if user else None, action="register",
                                  from_status=None, to_status=Status.REGISTERED.value,
                                  details={"channel": data.channel, "external_ref": data.external_ref}))
-    db.session.flush()
+    index_case(case)
     return case
