@@ -12,32 +12,55 @@ from .models import Case, CaseLink, Party
 
 def related_case_ids(case: Case) -> set[int]:
     """Cases that are this same dispute (merged or linked): not evidence of a repeat."""
-    ids = {c.id for c in case.absorbed}
-    if case.merged_into_id:
-        ids.add(case.merged_into_id)
-    if case.id is not None:
-        links = db.session.execute(select(CaseLink.case_id, CaseLink.other_case_id).where(
-            or_(CaseLink.case_id == case.id, CaseLink.other_case_id == case.id))).all()
-        ids.update(i for pair in links for i in pair)
-    return ids
+    return _related_ids([case])[case.id] if case.id is not None else {c.id for c in case.absorbed}
+
+
+def _related_ids(cases: list[Case]) -> dict[int | None, set[int]]:
+    related = {c.id: {a.id for a in c.absorbed} | ({c.merged_into_id} if c.merged_into_id else set())
+               for c in cases}
+    ids = [c.id for c in cases if c.id is not None]
+    if ids:
+        for one, other in db.session.execute(select(CaseLink.case_id, CaseLink.other_case_id).where(
+                or_(CaseLink.case_id.in_(ids), CaseLink.other_case_id.in_(ids)))):
+            for side in (one, other):
+                if side in related:
+                    related[side].update((one, other))
+    return related
 
 
 def refresh_risk(case: Case, now: datetime) -> None:
-    phones = {p.phone for p in case.parties if p.phone}
-    id_numbers = {p.id_number for p in case.parties if p.id_number}
-    earlier = []
+    refresh_risk_many([case], now)
+
+
+def refresh_risk_many(cases: list[Case], now: datetime) -> None:
+    """Assess each case's escalation risk and store the verdict: two statements for any number
+    of cases (earlier cases of the same phones or ID numbers; links between cases)."""
+    if not cases:
+        return
+    phones = {p.phone for c in cases for p in c.parties if p.phone}
+    id_numbers = {p.id_number for c in cases for p in c.parties if p.id_number}
+    by_party: dict[tuple[str, str], list] = {}
     if phones or id_numbers:
-        conditions = []
-        if phones:
-            conditions.append(Party.phone.in_(phones))
-        if id_numbers:
-            conditions.append(Party.id_number.in_(id_numbers))
-        stmt = (select(Case.id, Case.channel, Case.received_at).join(Party, Party.case_id == Case.id)
-                .where(or_(*conditions), Case.received_at <= case.received_at).distinct())
-        if case.id is not None:
-            stmt = stmt.where(Case.id != case.id)
-        related = related_case_ids(case)
-        earlier = [row for row in db.session.execute(stmt) if row.id not in related]
+        conditions = ([Party.phone.in_(phones)] if phones else []) + \
+                     ([Party.id_number.in_(id_numbers)] if id_numbers else [])
+        rows = db.session.execute(
+            select(Party.phone, Party.id_number, Case.id, Case.channel, Case.received_at)
+            .join(Case, Case.id == Party.case_id).where(or_(*conditions))).all()
+        for row in rows:
+            for key in (("phone", row.phone), ("id", row.id_number)):
+                if key[1]:
+                    by_party.setdefault(key, []).append(row)
+    related = _related_ids(cases)
+    for case in cases:
+        keys = {("phone", p.phone) for p in case.parties if p.phone} | \
+               {("id", p.id_number) for p in case.parties if p.id_number}
+        earlier = {row.id: row for key in keys for row in by_party.get(key, [])
+                   if row.id != case.id and row.received_at <= case.received_at
+                   and row.id not in related.get(case.id, set())}
+        _store(case, list(earlier.values()), now)
+
+
+def _store(case: Case, earlier: list, now: datetime) -> None:
     today = now.date()
     open_case = case.status in {s.value for s in OPEN_STATUSES}
     facts = RiskFacts(

@@ -7,12 +7,15 @@ CLI command, a job) commits once.
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect as sa_inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..organisation.models import Office
 from ..auth.models import User
 from ..core import deadlines
-from ..core.errors import StaleVersion, TransitionRefused
+from ..core.errors import DomainError, StaleVersion, TransitionRefused
 from ..core.lifecycle import Action, CaseFacts, Payload, Status, decide
 from ..core.town import Town
 from ..core.vocab import Outcome, Role
@@ -20,7 +23,7 @@ from ..extensions import db
 from ..notifications.services import notify_once, supervisor_ids
 from .access import actor_for
 from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
-from .risk import refresh_risk
+from .risk import refresh_risk, refresh_risk_many
 from .search import index_cases
 from .routing import propose_for
 
@@ -42,22 +45,93 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
                            "Reload the case and try again.")
     payload.now = now
     _complete_payload(payload)
-    from_status = case.status_enum
-    to_status = decide(action, facts_for(case), actor_for(user, case), payload)
-    with db.session.no_autoflush:  # the row is consistent (checks hold) only once all of it is set
-        details = _APPLY[action](case, user, payload, now, town, session_details or {})
-        case.status = to_status.value
-        case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
-        refresh_deadlines(case, town)
-    refresh_risk(case, now)
-    event = TimelineEvent(case=case, at=now, actor_id=user.id, action=action.value,
-                          from_status=from_status.value, to_status=to_status.value, details=details)
+    event = _decide_and_apply(case, action, user, payload, now, town, session_details or {})
+    event.case = case
     db.session.add(event)
+    refresh_risk(case, now)
     db.session.flush()
     if action == Action.MERGE:
         index_cases([case.merged_into_id])  # the survivor is found by the parties it absorbed too
-    log.info("case %s: %s by %s (%s -> %s)", case.reference, action, user.username, from_status, to_status)
     return event
+
+
+def perform_many(cases: list[Case], action: Action, user: User, payload: Payload, *, now: datetime,
+                 town: Town) -> tuple[list[Case], list[tuple[Case, DomainError]]]:
+    """The same action on many cases (the dashboard's bulk actions): each case is decided by the
+    lifecycle on its own and refused with its reason, or changed with its timeline event; all in a
+    fixed number of statements, whatever the number of cases."""
+    if action == Action.MERGE:
+        raise ValueError("cases are merged one at a time")
+    payload.now = now
+    _complete_payload(payload)
+    load_for_lifecycle(cases)
+    done, refused, events, extra = [], [], [], {"new_supervisions": []}
+    with db.session.no_autoflush:
+        for case in cases:
+            try:
+                events.append(_decide_and_apply(case, action, user, payload, now, town, extra))
+                done.append(case)
+            except DomainError as err:
+                refused.append((case, err))
+        refresh_risk_many(done, now)
+        update_together(done)
+    db.session.flush()  # what else the actions changed (a transfer's co-offices)
+    if extra["new_supervisions"]:
+        db.session.execute(Supervision.__table__.insert(), extra["new_supervisions"])
+        for case in done:
+            db.session.expire(case, ["supervisions"])
+    if events:
+        db.session.execute(TimelineEvent.__table__.insert(), [
+            {"case_id": e.case_id, "at": e.at, "actor_id": e.actor_id, "action": e.action,
+             "from_status": e.from_status, "to_status": e.to_status, "details": e.details} for e in events])
+    return done, refused
+
+
+def update_together(cases: list[Case]) -> None:
+    """Write the cases' changed columns in one executemany UPDATE per set of changed columns, each
+    row still checked against the version it was read at (the ORM would send one UPDATE per row)."""
+    columns = [attr.key for attr in sa_inspect(Case).column_attrs if attr.key not in ("id", "version")]
+    groups: dict[tuple[str, ...], list[Case]] = {}
+    for case in cases:
+        state = sa_inspect(case)
+        changed = tuple(key for key in columns if state.attrs[key].history.has_changes())
+        groups.setdefault(changed, []).append(case)
+    table = Case.__table__
+    for keys, group in groups.items():
+        stmt = (update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+                .values({**{key: bindparam(key) for key in keys}, "version": bindparam("_next")}))
+        rows = [{"_id": c.id, "_version": c.version, "_next": c.version + 1, **{k: getattr(c, k) for k in keys}}
+                for c in group]
+        if db.session.execute(stmt, rows).rowcount != len(rows):
+            raise StaleDataError("a case changed while the bulk action ran")
+        for case, row in zip(group, rows):
+            for key in keys:
+                set_committed_value(case, key, row[key])
+            set_committed_value(case, "version", row["_next"])
+
+
+def load_for_lifecycle(cases: list[Case]) -> None:
+    """What the lifecycle, deadlines and risk look at, for many cases in one go."""
+    if cases:
+        db.session.scalars(select(Case).where(Case.id.in_([c.id for c in cases])).options(
+            selectinload(Case.sessions), selectinload(Case.co_offices), selectinload(Case.outcome),
+            selectinload(Case.parties), selectinload(Case.absorbed), selectinload(Case.supervisions),
+            joinedload(Case.mediator))).all()
+
+
+def _decide_and_apply(case: Case, action: Action, user: User, payload: Payload, now: datetime, town: Town,
+                      session_details: dict) -> TimelineEvent:
+    """Ask the lifecycle, change the case, recompute its deadlines; the timeline event to write."""
+    from_status = case.status_enum
+    to_status = decide(action, facts_for(case), actor_for(user, case), payload)
+    with db.session.no_autoflush:  # the row is consistent (checks hold) only once all of it is set
+        details = _APPLY[action](case, user, payload, now, town, session_details)
+        case.status = to_status.value
+        case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
+        refresh_deadlines(case, town)
+    log.info("case %s: %s by %s (%s -> %s)", case.reference, action, user.username, from_status, to_status)
+    return TimelineEvent(case_id=case.id, at=now, actor_id=user.id, action=action.value,
+                         from_status=from_status.value, to_status=to_status.value, details=details)
 
 
 def refresh_deadlines(case: Case, town: Town) -> None:
@@ -166,9 +240,13 @@ def _assign(case, user, p, now, town, extra):
 
 
 def _supervise(case, user, p, now, town, extra):
-    case.supervisions.append(Supervision(instruction=p.reason.strip(), due_at=p.due_at, created_at=now,
-                                         created_by_id=user.id, meeting_id=extra.get("meeting_id")))
-    case.supervision_due_at = min(s.due_at for s in case.supervisions if s.done_at is None)
+    row = {"instruction": p.reason.strip(), "due_at": p.due_at, "created_at": now, "created_by_id": user.id,
+           "meeting_id": extra.get("meeting_id")}
+    if "new_supervisions" in extra:  # many cases at once: written together by perform_many
+        extra["new_supervisions"].append({"case_id": case.id, **row})
+    else:
+        case.supervisions.append(Supervision(**row))
+    case.supervision_due_at = min([s.due_at for s in case.supervisions if s.done_at is None] + [p.due_at])
     return {"reason": p.reason.strip(), "due_at": p.due_at.isoformat(), "meeting_id": extra.get("meeting_id")}
 
 

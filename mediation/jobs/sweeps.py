@@ -6,10 +6,11 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ..cases.models import Case
 from ..cases.queries import due_state_sql, is_due_or_flagged
-from ..cases.risk import refresh_risk
+from ..cases.risk import refresh_risk_many
 from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import Status
 from ..core.risk import HIGH_AMOUNT
@@ -44,8 +45,10 @@ def overdue_sweep(now: datetime, town: Town) -> int:
     notify_once(notices, now)
     # Overdue with a large amount at stake raises the escalation risk: only those few rows.
     risky = [r.id for r in rows if r.due_state == DueState.OVERDUE and r.amount is not None and r.amount >= HIGH_AMOUNT]
-    for case in db.session.scalars(select(Case).where(Case.id.in_(risky))) if risky else []:
-        refresh_risk(case, now)
+    if risky:
+        cases = db.session.scalars(select(Case).where(Case.id.in_(risky))
+                                   .options(selectinload(Case.parties), selectinload(Case.absorbed))).all()
+        refresh_risk_many(list(cases), now)
     log.info("overdue sweep: %s cases changed flag, %s flagged", len(rows), len(flagged))
     return len(rows)
 

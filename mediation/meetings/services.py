@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..cases.models import Case, TimelineEvent
 from ..cases.queries import due_state_sql, is_open
-from ..cases.services import perform
+from ..cases.services import perform, update_together
 from ..core.deadlines import DueState, DueWindow
 from ..core.errors import DomainError
 from ..core.lifecycle import OPEN_STATUSES, Action, Payload, Status
@@ -84,17 +84,33 @@ def require_open(meeting: Meeting) -> None:
         raise DomainError("This meeting is closed and read-only.")
 
 
-def add_to_agenda(meeting: Meeting, case: Case, user: User, now: datetime, reason: str = "added") -> None:
+def add_to_agenda(meeting: Meeting, case: Case, user: User, now: datetime) -> None:
     """A supervisor puts one open case on the agenda by hand."""
+    _done, refused = add_many_to_agenda(meeting, [case], user, now)
+    if refused:
+        raise refused[0][1]
+
+
+def add_many_to_agenda(meeting: Meeting, cases: Sequence[Case], user: User,
+                       now: datetime) -> tuple[list[Case], list[tuple[Case, DomainError]]]:
+    """Open cases go on the agenda by hand, each refused with its reason otherwise; in a fixed
+    number of statements whatever the number of cases."""
     require_open(meeting)
-    if case.status_enum not in OPEN_STATUSES:
-        raise DomainError("Only open cases go on the agenda.")
-    existing = db.session.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id,
-                                                             AgendaItem.case_id == case.id))
-    if existing is not None:
-        raise DomainError("%(reference)s is already on this meeting's agenda.", reference=case.reference)
-    case.updated_at = now
-    put_on_agenda(meeting, [AgendaEntry(case.id, case.status, (reason,))], actor_id=user.id, now=now)
+    present = set(db.session.scalars(select(AgendaItem.case_id).where(
+        AgendaItem.meeting_id == meeting.id, AgendaItem.case_id.in_([c.id for c in cases])))) if cases else set()
+    done, refused = [], []
+    for case in cases:
+        if case.status_enum not in OPEN_STATUSES:
+            refused.append((case, DomainError("Only open cases go on the agenda.")))
+        elif case.id in present:
+            refused.append((case, DomainError("%(reference)s is already on this meeting's agenda.",
+                                              reference=case.reference)))
+        else:
+            case.updated_at = now
+            done.append(case)
+    update_together(done)
+    put_on_agenda(meeting, [AgendaEntry(c.id, c.status, ("added",)) for c in done], actor_id=user.id, now=now)
+    return done, refused
 
 
 class AgendaEntry(NamedTuple):

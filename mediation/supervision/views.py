@@ -19,13 +19,14 @@ from ..core.risk import RiskLevel
 from ..db import utcnow
 from ..extensions import db
 from ..forms_common import MAX_ID, parse_local
-from ..meetings.services import add_to_agenda, next_meeting
+from ..meetings.services import add_many_to_agenda, next_meeting
 from ..organisation.town import current_town
 from ..cases.models import Case
-from ..cases.services import perform
+from ..cases.services import perform_many
 
 bp = Blueprint("dashboard", __name__, url_prefix="/supervision")
 
+BULK_ACTIONS = {"assign": Action.ASSIGN, "transfer": Action.TRANSFER, "supervise": Action.SUPERVISE}
 LISTS = ("overdue", "due_soon", "high_risk", "unassigned", "supervised", "suspended")
 AGE_BUCKETS = ((0, 7), (8, 15), (16, 30), (31, None))
 
@@ -85,7 +86,7 @@ def bulk():
     now, town = utcnow(), current_town()
     references = request.form.getlist("case")[:200]
     operation = request.form.get("operation")
-    if not references or operation not in ("assign", "transfer", "supervise", "agenda"):
+    if not references or operation not in (*BULK_ACTIONS, "agenda"):
         flash(_("Choose cases and an action."), "warning")
         return redirect(request.referrer or url_for(".index"), 303)
     try:
@@ -93,22 +94,19 @@ def bulk():
     except DomainError as err:
         flash(_(err.message, **err.params), "danger")
         return redirect(request.referrer or url_for(".index"), 303)
-    done, refused = [], []
-    cases = db.session.scalars(select(Case).where(Case.reference.in_(references))).all()
-    meeting = next_meeting(now, town) if operation == "agenda" else None
-    for case in cases:
-        savepoint = db.session.begin_nested()
-        try:
-            if operation == "agenda":
-                add_to_agenda(meeting, case, current_user, now)
-            else:
-                action = {"assign": Action.ASSIGN, "transfer": Action.TRANSFER, "supervise": Action.SUPERVISE}[operation]
-                perform(case, action, current_user, Payload(**payload), now=now, town=town)
-            savepoint.commit()
-            done.append(case.reference)
-        except DomainError as err:
-            savepoint.rollback()
-            refused.append(f"{case.reference}: {_(err.message, **err.params)}")
+    cases = db.session.scalars(select(Case).where(Case.reference.in_(references)).order_by(Case.id)).all()
+    try:
+        if operation == "agenda":
+            changed, refusals = add_many_to_agenda(next_meeting(now, town), cases, current_user, now)
+        else:
+            changed, refusals = perform_many(cases, BULK_ACTIONS[operation], current_user, Payload(**payload),
+                                             now=now, town=town)
+    except DomainError as err:  # the choice itself is refused (say, not a mediator): nothing changed
+        db.session.rollback()
+        flash(_(err.message, **err.params), "danger")
+        return redirect(request.referrer or url_for(".index"), 303)
+    done = [case.reference for case in changed]  # read before the commit expires them
+    refused = [f"{case.reference}: {_(err.message, **err.params)}" for case, err in refusals]
     db.session.commit()
     if done:
         flash(_("Done for %(n)s cases: %(refs)s", n=len(done), refs="、".join(done)), "success")

@@ -1,7 +1,7 @@
 """The supervisor's dashboard: counts, lists, and actions on a selection of cases."""
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from mediation.cases.models import Case, Supervision
 from mediation.core.lifecycle import Status
@@ -91,3 +91,30 @@ def test_bulk_bad_input_is_a_message(client, db, users, login, make_case):
         assert client.post("/supervision/bulk", data=data).status_code == 303
     db.session.expire_all()
     assert db.session.get(Case, a.id).mediator_id == users["mediator"].id
+
+
+def test_bulk_actions_take_a_fixed_number_of_queries(client, db, users, login, make_case, count_queries):
+    """5 cases or 50: the same statements (each case is still decided and recorded on its own)."""
+    login(users["supervisor"])
+    due = (utcnow() + timedelta(days=5)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    forms = {"assign": {"mediator": users["other_mediator"].id},
+             "supervise": {"reason": "本周内约谈双方", "due_at": due}, "agenda": {}}
+
+    def statements(cases, operation):
+        references = [c.reference for c in cases]
+        with count_queries() as issued:
+            r = client.post("/supervision/bulk", data={"case": references,
+                                                       "operation": operation, **forms[operation]})
+        assert r.status_code == 303
+        return len(issued)
+
+    few = [make_case(Status.IN_MEDIATION) for _ in range(5)] + [make_case(Status.CLOSED)]
+    many = [make_case(Status.IN_MEDIATION) for _ in range(50)] + [make_case(Status.CLOSED)]
+    statements(few[-1:], "agenda")  # the next meeting exists before the counting starts
+    for operation in forms:
+        assert statements(few, operation) == statements(many, operation), operation
+    db.session.expire_all()
+    assert all(db.session.get(Case, c.id).mediator_id == users["other_mediator"].id for c in many[:-1])
+    events = db.session.scalars(select(Case).where(Case.id.in_([c.id for c in many]))).all()
+    assert all([e.action for e in c.timeline][-3:] == ["assign", "supervise", "on_agenda"] for c in events[:-1])
+    assert db.session.scalar(select(func.count()).select_from(AgendaItem)) == 55  # the closed ones refused

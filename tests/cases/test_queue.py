@@ -97,3 +97,24 @@ def test_mediator_sees_own_cases_by_default(client, db, users, login, make_case)
     assert mine.reference in page and theirs.reference not in page
     page = client.get("/cases/?scope=office").get_data(as_text=True)
     assert mine.reference in page and theirs.reference in page
+
+
+def test_case_detail_takes_a_fixed_number_of_queries(client, db, users, login, make_case, count_queries):
+    """A case with a short history and one with a long one (sessions, events, parties): the same statements."""
+    from mediation.core.lifecycle import Action
+    from mediation.intake.services import PartyData
+    login(users["supervisor"])
+    short = make_case(Status.IN_MEDIATION)
+    long = make_case(Status.IN_MEDIATION, parties=[PartyData(f"当事人{i}", "applicant", f"1390000{i:04d}")
+                                                   for i in range(8)])
+    for _ in range(12):
+        make_case.act(long, Action.LOG_SESSION)
+    db.session.commit()
+    counts = []
+    for case in (short, long):
+        reference = case.reference
+        with count_queries() as statements:
+            assert client.get(f"/cases/{reference}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 25, counts  # measured: 21
