@@ -1,7 +1,9 @@
 """How domain values read in the UI and in exports: translated labels, badge colours, local times."""
+import re
 from datetime import datetime
+from functools import lru_cache
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, dict[str, str]] = {
@@ -79,8 +81,26 @@ STATUS_BADGE = {
 def label(kind: str, code) -> str:
     if code is None:
         return ""
-    return str(LABELS.get(kind, {}).get(str(code), code))
+    text = _translated(str(get_locale()), kind).get(str(code))
+    return text if text is not None else str(code)
+
+
+@lru_cache(maxsize=64)
+def _translated(locale: str, kind: str) -> dict[str, str]:
+    """A kind's labels in one locale, translated once per process: a list page shows hundreds
+    of labels, and each lazy string would otherwise look its translation up again."""
+    return {code: str(text) for code, text in LABELS.get(kind, {}).items()}
+
+
+_NUMERIC = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+_NUMERIC_PATTERN = re.compile(r"^(?:yyyy|MM|dd|HH|mm|ss|[ :./-])+$")
 
 
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    return format_datetime(value, fmt) if value else ""
+    """`value` in the user's time zone. All-numeric patterns go through strftime: Babel's
+    formatter parses its pattern on every call, and a list shows hundreds of times."""
+    if not value:
+        return ""
+    if _NUMERIC_PATTERN.match(fmt):
+        return value.astimezone(get_timezone()).strftime(re.sub("yyyy|MM|dd|HH|mm|ss", lambda m: _NUMERIC[m.group(0)], fmt))
+    return format_datetime(value, fmt)

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .auth.permissions import may
-from .core.deadlines import days_left, due_state
+from .core.deadlines import DueWindow, days_left
 from .core.identity import mask_address, mask_id_number, mask_phone, scrub_identifiers
 from .core.vocab import SUCCESS_OUTCOMES
 from .db import utcnow
@@ -27,9 +27,18 @@ def deadline_state(due: datetime | None, now: datetime | None = None) -> dict | 
         return None
     now = now or utcnow()
     town = current_town()
-    state = due_state(due, now, town.calendar, town.tz) or "on_track"
+    state = _window(now).state_of(due) or "on_track"
     calendar_days, working_days = days_left(due, now, town.calendar, town.tz)
     return {"state": state, "days": calendar_days, "working_days": working_days, "css": DUE_CSS[state]}
+
+
+def _window(now: datetime) -> DueWindow:
+    """The due-state bounds at `now`, worked out once per request (a list shows many badges)."""
+    cached = g.get("_due_window")
+    if cached is None or cached.now != now:
+        town = current_town()
+        cached = g._due_window = DueWindow.at(now, town.calendar, town.tz)
+    return cached
 
 
 def parse_iso(value: str | None) -> datetime | None:
