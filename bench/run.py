@@ -271,17 +271,19 @@ def _hammer(port: int, token: str, seconds: float, clients: int) -> dict:
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
-    def client_loop():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def client_loop():  # a connection per request: gunicorn's sync workers close each one
         while time.monotonic() < stop:
             body = json.dumps({"external_id": f"B{uuid.uuid4().hex[:16]}", "category": "邻里",
                                "summary": "楼上漏水，邻里纠纷", "received_at": datetime.now(timezone.utc).isoformat(),
-                               "parties": [{"name": "张伟", "role": "applicant", "phone": "13812345678"}]})
+                               "parties": [{"name": "张伟", "role": "applicant",
+                                            "phone": f"139{uuid.uuid4().int % 10**8:08d}"}]})
             for _attempt in range(5):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 conn.request("POST", "/api/v1/cases", body, {"Authorization": f"Bearer {token}",
                                                              "Content-Type": "application/json"})
                 r = conn.getresponse()
                 r.read()
+                conn.close()
                 with lock:
                     if r.status == 503:
                         counts["503"] += 1
@@ -292,7 +294,6 @@ def _hammer(port: int, token: str, seconds: float, clients: int) -> dict:
                 time.sleep(float(r.getheader("Retry-After", "1")) / 10)
             with lock:
                 counts["stored" if r.status in (200, 201) else "other"] += 1
-        conn.close()
     threads = [threading.Thread(target=client_loop) for _ in range(clients)]
     for t in threads:
         t.start()
