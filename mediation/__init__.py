@@ -2,11 +2,12 @@
 import logging
 import os
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, make_response, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 import config
 
@@ -14,7 +15,9 @@ from . import cli, models, templating  # models: every model registered before m
 from .admin.views import bp as admin_bp
 from .api import cli as api_cli
 from .api.admin_views import bp as api_admin_bp
+from .api.auth import database_busy
 from .api.views import bp as api_bp
+from .api.views import busy as api_busy
 from .auth.sessions import enforce_session_limits
 from .auth.views import bp as auth_bp
 from .cases.views import bp as cases_bp
@@ -68,12 +71,23 @@ def register_extensions(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL for concurrent readers, real foreign keys, and waiting on a lock instead of failing."""
+def _connection_settings(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, real foreign keys, waiting on a lock instead of failing.
+    PostgreSQL: a row lock is waited for 5 s at most, as on SQLite, then the request answers 503
+    (without it a blocked request waits until gunicorn kills its worker)."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            if cursor.fetchone()[0] == "0":  # not set by the connection's own options
+                cursor.execute("SET lock_timeout = '5s'")
+        dbapi_connection.commit()
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # 5 s: under concurrent intake a writer can queue for 1-2 s (SQLite polls for the lock,
+        # it does not queue fairly); waiting longer than 5 s means a long transaction holds the
+        # lock, and the request answers 503 with Retry-After rather than holding its worker.
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
@@ -96,11 +110,32 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(404, lambda e: render_error(404, _("Not found.")))
     app.register_error_handler(413, lambda e: render_error(413, _("The upload is too large.")))
 
+    def busy(e: DBAPIError):
+        """A busy database (lock held elsewhere, deadlock, serialization failure) is 503, not 500:
+        the transaction is rolled back, so nothing is half-written, and the same request may be
+        sent again after Retry-After. JSON under /api/, the error page elsewhere."""
+        db.session.rollback()
+        log.warning("database busy: %s %s: %s", request.method, request.path, getattr(e, "orig", e))
+        if request.path.startswith("/api/"):
+            return api_busy()
+        response = make_response(render_error(503, _("The system is busy; nothing was saved. "
+                                                      "Wait a moment and try again.")))
+        response.headers["Retry-After"] = "1"
+        return response
+
+    def database_error(e: DBAPIError):
+        if database_busy(e):
+            return busy(e)
+        raise e  # anything else is a real error: Flask's usual handling (500, or raised in tests)
+
     def server_error(e):
+        if database_busy(getattr(e, "original_exception", None)):  # raised where no handler caught it
+            return busy(e.original_exception)
         db.session.rollback()
         log.exception("unhandled error")
         return render_error(500, _("Something went wrong on our side; nothing was saved."))
 
+    app.register_error_handler(DBAPIError, database_error)
     app.register_error_handler(500, server_error)
 
 

@@ -3,14 +3,19 @@
 A token is looked up by its hash (the token itself is never stored). `last_used_at` is
 written in its own short transaction, at most once a minute per token, so a busy channel
 does not turn every read into a write, and concurrent submissions do not queue on the
-token's row while they register cases.
+token's row while they register cases. It is bookkeeping, not part of the answer: when the
+database is busy (`database_busy`) it is skipped, so a channel can still read while something
+else holds the write lock.
 """
+import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
 from flask import g, jsonify, request
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..core.vocab import Channel
 from ..db import utcnow
@@ -22,6 +27,34 @@ API_CHANNELS = tuple(c.value for c in Channel if c != Channel.WALK_IN)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 128
 REALM = 'Bearer realm="mediation"'
+
+log = logging.getLogger(__name__)
+
+# PostgreSQL's SQLSTATEs for "someone else holds what this transaction needs; try again":
+# serialization_failure, deadlock_detected, lock_not_available (psycopg's SerializationFailure,
+# DeadlockDetected, LockNotAvailable; lock_not_available is what lock_timeout raises).
+_PG_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
+_SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
+
+
+def database_busy(exc: BaseException | None) -> bool:
+    """Whether `exc` says the database was busy (a lock held elsewhere, a deadlock, a serialization
+    failure) rather than that something is wrong: nothing was written, and the same request may
+    simply be tried again. SQLite: "database is locked" / "database table is locked"; PostgreSQL:
+    SQLSTATE 40001, 40P01, 55P03. Anything else (a missing table, a lost connection) is not busy.
+    """
+    if not isinstance(exc, DBAPIError) or exc.orig is None:
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None and (code & 0xFF) in _SQLITE_BUSY_CODES:  # extended codes too (BUSY_SNAPSHOT)
+            return True
+        message = str(orig).lower()
+        return any(text in message for text in _SQLITE_BUSY_MESSAGES)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3, psycopg2
+    return sqlstate in _PG_BUSY_SQLSTATES
 
 
 @dataclass(frozen=True)
@@ -60,13 +93,19 @@ def _touch(token_id: int, last_used_at) -> None:
     cutoff = now - LAST_USED_RESOLUTION
     if last_used_at is not None and last_used_at >= cutoff:
         return
-    db.session.execute(
-        update(ChannelToken)
-        .where(ChannelToken.id == token_id,
-               or_(ChannelToken.last_used_at.is_(None), ChannelToken.last_used_at < cutoff))
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    try:
+        db.session.execute(
+            update(ChannelToken)
+            .where(ChannelToken.id == token_id,
+                   or_(ChannelToken.last_used_at.is_(None), ChannelToken.last_used_at < cutoff))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    except DBAPIError as exc:
+        db.session.rollback()
+        if not database_busy(exc):
+            raise
+        log.info("token %s: database busy, last_used_at left for a later request", token_id)
 
 
 def unauthorized():

@@ -8,14 +8,22 @@ which would confirm that it exists.
 Submissions are idempotent per (channel, external_id): the database's unique constraint
 decides races, and whoever loses one re-reads the winner's case and answers as for a repeat
 (200 when the content is the same, 409 when it differs).
+
+A busy database (a write lock held elsewhere, a deadlock, a serialization failure: see
+`auth.database_busy`) is not an error of the request. A registration tries again a couple of
+times within about a second, after a short random pause; then it answers 503 with
+`Retry-After: 1`, having written nothing, and the channel's retry of the same submission is
+answered as above. Busy anywhere else in the API gives the same 503 (the factory's handler).
 """
 import logging
+import random
 import re
+import time
 from datetime import datetime, tzinfo
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
@@ -30,7 +38,7 @@ from ..extensions import db
 from ..intake.services import CaseData, PartyData, register_case
 from ..organisation.town import current_town
 from . import openapi, schemas
-from .auth import ApiClient, current_client, token_required
+from .auth import ApiClient, current_client, database_busy, token_required
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # A registration that loses a race on something other than its own external_id (the first
 # reference number of a year, handed out to two different cases at once) tries again.
 REGISTER_ATTEMPTS = 3
+# A registration that finds the database busy tries again at most BUSY_RETRIES times, after a
+# random pause of up to BUSY_PAUSE seconds times the retry's number, and only while less than
+# BUSY_RETRY_WITHIN seconds have passed since it started: one that already waited out SQLite's
+# busy timeout answers 503 at once instead of holding the worker for another round.
+BUSY_RETRIES = 2
+BUSY_PAUSE = 0.1
+BUSY_RETRY_WITHIN = 1.0
 _REFERENCE = re.compile(rf"[A-Za-z0-9-]{{1,{schemas.MAX_REFERENCE}}}")
 # register_case's field names where they differ from the API's.
 _FIELD_PATHS = {"external_ref": "external_id", "village_id": "location.village", "address": "location.address",
@@ -57,12 +72,20 @@ _HTTP_MESSAGES = {
     405: "This method is not allowed here; see /api/v1/openapi.json.",
     413: "The request body is larger than 1 MiB.",
     500: "Something went wrong on our side; nothing was saved.",
+    503: "The database is busy; nothing was saved. Try again after Retry-After seconds.",
 }
 
 
 def error(status: int, message: str, **extra):
     response = jsonify(error=message, **extra)
     response.status_code = status
+    return response
+
+
+def busy(message: str = _HTTP_MESSAGES[503]):
+    """503 with `Retry-After: 1`: nothing was written, the same request may be sent again."""
+    response = error(503, message)
+    response.headers["Retry-After"] = "1"
     return response
 
 
@@ -84,6 +107,10 @@ def _http_error(exc: HTTPException):
 
 def _server_error(exc):
     db.session.rollback()
+    if database_busy(getattr(exc, "original_exception", None)):  # raised where no handler caught it
+        log.warning("database busy in the channel API (%s %s): %s", request.method, request.path,
+                    exc.original_exception.orig)
+        return busy()
     log.exception("unhandled error in the channel API")
     return error(500, _HTTP_MESSAGES[500])
 
@@ -127,11 +154,12 @@ def submit_case():
 
 def _register(client: ApiClient, data: CaseData, now: datetime, town: Town):
     tz = town.tz
-    for _attempt in range(REGISTER_ATTEMPTS):
-        existing = _by_external_id(client.channel, data.external_ref)
-        if existing is not None:
-            return _repeat(existing, data, tz)
+    started, races, busy_retries = time.monotonic(), 0, 0
+    while races < REGISTER_ATTEMPTS:
         try:
+            existing = _by_external_id(client.channel, data.external_ref)
+            if existing is not None:
+                return _repeat(existing, data, tz)
             case = register_case(data, None, now=now, town=town)
             audit.record("api_register", None, "case", case.reference, channel=client.channel,
                          token_id=client.token_id, external_id=data.external_ref, at=now, ip=request.remote_addr)
@@ -139,13 +167,28 @@ def _register(client: ApiClient, data: CaseData, now: datetime, town: Town):
         except DomainError as err:
             db.session.rollback()
             if err.field == "external_ref":  # registered since we looked: answer as a repeat
+                races += 1
                 continue
             path = _FIELD_PATHS.get(err.field, err.field)
             return invalid({path: err.message % err.params})
         except IntegrityError:
             db.session.rollback()  # lost a race to a concurrent registration; look again
+            races += 1
             log.info("channel %s external_id %r: concurrent registration, re-reading",
                      client.channel, data.external_ref)
+            continue
+        except DBAPIError as exc:
+            db.session.rollback()
+            if not database_busy(exc):
+                raise
+            if busy_retries >= BUSY_RETRIES or time.monotonic() - started >= BUSY_RETRY_WITHIN:
+                log.warning("channel %s external_id %r: database busy, answering 503 (%s)",
+                            client.channel, data.external_ref, exc.orig)
+                return busy()
+            busy_retries += 1
+            log.info("channel %s external_id %r: database busy, retry %d", client.channel, data.external_ref,
+                     busy_retries)
+            time.sleep(random.uniform(0, BUSY_PAUSE * busy_retries))
             continue
         log.info("channel %s registered %s (external_id %r)", client.channel, case.reference, data.external_ref)
         payload = case_json(case, tz)
@@ -154,10 +197,8 @@ def _register(client: ApiClient, data: CaseData, now: datetime, town: Town):
         response.headers["Location"] = payload["url"]
         return response
     log.warning("channel %s external_id %r: gave up after %d attempts", client.channel, data.external_ref,
-                REGISTER_ATTEMPTS)
-    response = error(503, "Too many registrations at the same moment; try again.")
-    response.headers["Retry-After"] = "1"
-    return response
+                races + busy_retries)
+    return busy("Too many registrations at the same moment; try again.")
 
 
 def _by_external_id(channel: str, external_id: str) -> Case | None:

@@ -75,7 +75,6 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
     if not data.parties:
         raise DomainError("Add at least one party.", field="parties")
     case = Case(
-        reference=next_reference(town, now.astimezone(town.tz).year),
         channel=data.channel, external_ref=data.external_ref or None,
         received_at=data.received_at, registered_at=now,
         registered_by_id=user.id if user else None,
@@ -91,6 +90,9 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
                     for p in data.parties]
     refresh_deadlines(case, town)
     refresh_risk(case, now)
+    # The number last: its upsert takes the write lock, held until the caller commits (on SQLite,
+    # the whole database's), so the reads above happen before it.
+    case.reference = next_reference(town, now.astimezone(town.tz).year)
     db.session.add(case)
     db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id if user else None, action="register",
                                  from_status=None, to_status=Status.REGISTERED.value,
