@@ -40,6 +40,7 @@ class Case(db.Model):
         CheckConstraint("extension_days >= 0 AND extension_days <= 30", name="extension_range"),
         Index("ix_cases_status_next_deadline", "status", "next_deadline"),
         Index("ix_cases_lead_office_next_deadline", "lead_office_id", "next_deadline"),
+        Index("ix_cases_village_received", "village_id", "received_at"),  # duplicate suggestions
         Index("ix_cases_queue", text(QUEUE_ORDER_SQL), text("id DESC")),
         *(Index(f"ix_cases_queue_{column}", column, text(QUEUE_ORDER_SQL), text("id DESC"))
           for column in QUEUE_FILTERS),

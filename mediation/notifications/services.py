@@ -3,6 +3,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..auth.models import User
 from ..core.vocab import Role
@@ -11,20 +13,17 @@ from .models import Notification
 
 
 def notify_once(notices: Iterable[dict], now: datetime) -> int:
-    """Insert notices (user_id, case_id, kind, details, dedupe_key) made at `now`; return how many were new."""
-    rows = {n["dedupe_key"]: n for n in notices}
+    """Insert notices (user_id, case_id, kind, details, dedupe_key) made at `now`; return how many
+    were new. One INSERT … ON CONFLICT DO NOTHING on the unique dedupe key: a notice already
+    written (by this run, an earlier one, or a job running beside it) is left out by the database."""
+    rows = [{"user_id": n["user_id"], "case_id": n.get("case_id"), "kind": n["kind"], "dedupe_key": n["dedupe_key"],
+             "details": n.get("details") or {}, "created_at": now} for n in {n["dedupe_key"]: n for n in notices}.values()]
     if not rows:
         return 0
-    keys = list(rows)
-    existing = set()
-    for start in range(0, len(keys), 500):
-        existing.update(db.session.scalars(select(Notification.dedupe_key)
-                                           .where(Notification.dedupe_key.in_(keys[start:start + 500]))))
-    new = [dict(row, created_at=now, details=row.get("details") or {})
-           for key, row in rows.items() if key not in existing]
-    if new:
-        db.session.execute(Notification.__table__.insert(), new)
-    return len(new)
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = Notification.__table__
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return len(db.session.execute(stmt, rows).all())  # RETURNING counts what was inserted, on both databases
 
 
 def unread_count(user_id: int) -> int:
