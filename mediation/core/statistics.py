@@ -4,16 +4,26 @@ The reports module runs a fixed number of GROUP BY queries and hands the rows he
 module turns them into the figures the weekly summary (联席会议周报) and the Ministry of
 Justice statistics show. No Flask, no SQLAlchemy: dates, tuples, dicts in; dataclasses out.
 """
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from .errors import N_
 from .vocab import CATEGORIES, Channel, Outcome, SUCCESS_OUTCOMES
 
 TREND_WEEKS = 8
+
+# The weekly handout lists what one meeting can discuss and counts the rest: the most pressing
+# cases of each list (oldest deadline first, longest at high risk first) and the agenda's first
+# items, in the agenda's order. A district has thousands of open cases in each list.
+LIST_LIMIT = 30
+AGENDA_LIMIT = 60
+
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,6 +53,21 @@ def local_bounds(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetim
     """[start of `first`, start of the day after `last`) in the town's zone, as aware datetimes."""
     return (datetime.combine(first, time.min, tzinfo=tz),
             datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz))
+
+
+@functools.lru_cache(maxsize=16)
+def fixed_utc_offset(tz: tzinfo, first_year: int, last_year: int) -> timedelta | None:
+    """The zone's UTC offset if it is the same at every moment from `first_year` to `last_year`
+    (e.g. Asia/Shanghai since 1992), else None (a zone with summer time). Checked at each noon UTC:
+    a zone that changes its offset keeps the new one for longer than a day."""
+    day = datetime(first_year, 1, 1, 12, tzinfo=timezone.utc)
+    end = datetime(last_year, 12, 31, 12, tzinfo=timezone.utc)
+    offset = day.astimezone(tz).utcoffset()
+    while day <= end:
+        if day.astimezone(tz).utcoffset() != offset:
+            return None
+        day += timedelta(days=1)
+    return offset
 
 
 def trend_weeks(last_monday: date, weeks: int = TREND_WEEKS) -> list[date]:
@@ -98,6 +123,25 @@ def _ordered(counts: dict[str, int], order: Iterable[str]) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 # Weekly figures
 # ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Capped(Generic[T]):
+    """The first items of a list, as many as a printout shows, and how many the whole list has."""
+
+    shown: list[T]
+    total: int  # counted in SQL over the whole list, not len(shown)
+
+    @property
+    def more(self) -> int:
+        """How many the printout does not list."""
+        return max(self.total - len(self.shown), 0)
+
+
+def capped(rows: Iterable[T], total: int) -> Capped[T]:
+    """`rows` (the LIMITed query's) with the list's `total`; never fewer than the rows themselves."""
+    shown = list(rows)
+    return Capped(shown=shown, total=max(total, len(shown)))
+
 
 @dataclass(frozen=True)
 class NewCases:
@@ -235,3 +279,33 @@ def period_statistics(received_rows: Iterable[tuple[str, str, int]],
     return PeriodStatistics(rows=known + others, totals=totals,
                             by_outcome=_ordered(by_outcome, (o.value for o in Outcome)),
                             by_source_closed=by_source_closed, escalation_prevented=escalation_prevented)
+
+
+class ClosedTally:
+    """The closed cases counted one at a time, as they stream past for a spreadsheet, into the rows
+    `period_statistics` takes: the export then needs no GROUP BY of its own over the same cases.
+
+    Amounts are summed in whole cents (they have two decimals), exactly, whether they arrive as
+    Decimals or as the floats SQLite gives."""
+
+    def __init__(self):
+        self._groups: dict[tuple[str, str, str], list[int]] = {}  # (category, channel, outcome) -> [count, cents]
+        self.count = 0
+        self.escalation_prevented = 0
+
+    def add(self, category: str, channel: str, outcome: str, amount, prevented: bool = False) -> None:
+        group = self._groups.get((category, channel, outcome))
+        if group is None:
+            group = self._groups[category, channel, outcome] = [0, 0]
+        group[0] += 1
+        self.count += 1
+        if amount is not None:
+            group[1] += round(amount * 100)
+        if prevented:
+            self.escalation_prevented += 1
+
+    def rows(self) -> list[tuple[str, str, str, int, Decimal]]:
+        """(category, channel, outcome, count, sum of amounts), as the GROUP BY over the cases closed gives them."""
+        return [(category, channel, outcome, count, Decimal(cents).scaleb(-2))
+                for (category, channel, outcome), (count, cents) in self._groups.items()]
+

@@ -153,9 +153,8 @@ def statistics_xlsx():
         return render_template("reports/statistics.html", error=str(err), stats=None,
                                start=request.args.get("start", ""), end=request.args.get("end", "")), 400
     town = current_town()
-    stats = queries.period_figures(first, last, town)
-    body = statistics_workbook(first, last, current_app.config["TOWN_NAME"], stats,
-                               queries.closed_cases(first, last, town))
+    body = statistics_workbook(first, last, current_app.config["TOWN_NAME"],
+                               queries.received_counts(first, last, town), queries.closed_cases(first, last, town))
     audit.record("export", current_user, "statistics", f"{first.isoformat()}..{last.isoformat()}", format="xlsx", at=request_now(), ip=request.remote_addr)
     db.session.commit()
     return _attachment(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -183,3 +183,69 @@ def test_the_statistics_query_count_does_not_grow(october, login, users, make_ca
     with count_queries() as after:
         client.get(url)
     assert len(after) == len(before)
+
+
+def test_the_closed_cases_sheet_keeps_every_column_in_place(october, login, users, place):
+    """Cells are written without references, so an empty one (no amount) must still hold its column;
+    times are local, as the page shows them; text XML cannot carry is dropped, markup escaped."""
+    place(october["r4"], summary="<b>双方&解</b>\x01\x0b 联系13812345678")
+    response = login(users["supervisor"]).get(f"/reports/statistics.xlsx?{PERIOD}&lang=en")
+    closed = list(load_workbook(BytesIO(response.data))["Closed cases"].iter_rows(values_only=True))
+    by_ref = {row[0]: row for row in closed[1:]}
+    assert all(len(row) == 9 for row in closed)
+    r6 = by_ref[october["r6"].reference]  # no agreement, no amount
+    assert r6[1:] == ("婚姻家庭", "Referred (委托移送)", "Referral", "No agreement, referred on", None,
+                      "2026-10-06 09:00", "2026-10-30 09:00", "邻居噪音纠纷")
+    r4 = by_ref[october["r4"].reference]
+    assert r4[5] == pytest.approx(1500.5) and r4[6:8] == ("2026-10-20 09:00", "2026-10-25 09:00")
+    assert r4[8] == "<b>双方&解</b> 联系138****5678"
+    assert [row[0] for row in closed[1:]] == [october[k].reference for k in ("r7", "r5", "r4", "r6")]  # closing order
+
+
+def test_the_export_and_the_page_give_the_same_figures(october, login, users):
+    client = login(users["supervisor"])
+    page = grid(client.get(f"/reports/statistics?{PERIOD}&lang=en").get_data(as_text=True))
+    wb = load_workbook(BytesIO(client.get(f"/reports/statistics.xlsx?{PERIOD}&lang=en").data))
+    rows = {row[0]: row[1:] for row in wb["Statistics"].iter_rows(min_row=4, values_only=True) if row and row[0]}
+    for category, cells in page.items():
+        sheet = rows["Total" if category == "" else formula_safe(category)]
+        assert [str(v) for v in sheet[:6]] == cells[:6], category
+        assert f"{sheet[7]:,.2f}" == cells[6], category
+
+
+def test_the_export_runs_a_fixed_number_of_queries(october, login, users, make_case, place, count_queries):
+    client = login(users["supervisor"])
+    url = f"/reports/statistics.xlsx?{PERIOD}"
+    client.get(url)
+    with count_queries() as before:
+        client.get(url)
+    for category in ("物业", "医疗", "消费"):
+        place(make_case(Status.CLOSED, channel="walk_in", category=category), received=local(2026, 10, 9, 9, 0),
+              closed=local(2026, 10, 12, 9, 0))
+    with count_queries() as after:
+        client.get(url)
+    assert len(after) == len(before)
+
+
+def test_a_list_longer_than_a_worksheet_stops_and_says_so(october, login, users, monkeypatch):
+    monkeypatch.setattr("mediation.reports.excel.SHEET_ROWS", 4)  # the heading, two cases, the note
+    wb = load_workbook(BytesIO(login(users["supervisor"]).get(f"/reports/statistics.xlsx?{PERIOD}&lang=en").data))
+    closed = list(wb["Closed cases"].iter_rows(values_only=True))
+    assert [row[0] for row in closed[1:3]] == [october["r7"].reference, october["r5"].reference]
+    assert closed[3][0] == ("The list stops at 2 cases, as many as a worksheet holds; the figures count all 4. "
+                            "Choose a shorter period to list the others.")
+    assert len(closed) == 4
+    stats = {row[0]: row[1:] for row in wb["Statistics"].iter_rows(values_only=True) if row and row[0]}
+    assert stats["Total"][:6] == (1, 3, 3, 7, 4, 3)  # every closed case still counted
+
+
+def test_times_converted_in_python_read_the_same(october, login, users, monkeypatch):
+    """Where the database cannot convert to local time (SQLite with a zone that has summer time),
+    Python does: the sheet reads the same."""
+    client = login(users["supervisor"])
+    url = f"/reports/statistics.xlsx?{PERIOD}&lang=en"
+    in_sql = list(load_workbook(BytesIO(client.get(url).data))["Closed cases"].iter_rows(values_only=True))
+    monkeypatch.setattr("mediation.reports.queries._local_minute_sql", lambda column, tz: None)
+    in_python = list(load_workbook(BytesIO(client.get(url).data))["Closed cases"].iter_rows(values_only=True))
+    assert in_python == in_sql
+    assert in_sql[1][6:8] == ("2026-10-07 09:00", "2026-10-08 09:00")  # r7, Shanghai time

@@ -1,14 +1,14 @@
 """mediation.core.statistics: weekly figures and period statistics from plain rows, no app."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mediation.core.statistics import (SOURCE_OF_CHANNEL, Source, bucket_bounds, local_bounds,
-                                       period_statistics, source_of, tally_closed_cases,
-                                       tally_new_cases, trend_weeks, week_before_meeting, week_of,
-                                       week_start, weekly_trend)
+from mediation.core.statistics import (SOURCE_OF_CHANNEL, ClosedTally, Source, bucket_bounds, capped,
+                                       fixed_utc_offset, local_bounds, period_statistics, source_of,
+                                       tally_closed_cases, tally_new_cases, trend_weeks, week_before_meeting,
+                                       week_of, week_start, weekly_trend)
 from mediation.core.vocab import CATEGORIES, Channel
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -119,3 +119,35 @@ def test_amounts_given_as_floats_stay_exact():
     """SQLite may hand a SUM back as a float; the total must not grow binary noise."""
     stats = period_statistics([], [("邻里", "walk_in", "agreement_oral", 1, 0.1), ("邻里", "walk_in", "agreement_oral", 1, 0.2)])
     assert stats.totals.amount == Decimal("0.3")
+
+
+def test_a_capped_list_counts_what_it_leaves_out():
+    listed = capped(["a", "b"], 40)
+    assert listed.shown == ["a", "b"] and listed.total == 40 and listed.more == 38
+    assert capped([], 0).more == 0
+    assert capped(["a"], 0).total == 1  # a total never below the rows shown (counted a moment apart)
+
+
+def test_closed_cases_tallied_one_by_one_make_the_group_by_rows():
+    """The Excel export counts the closed cases as they stream past; the figures must be those of
+    the GROUP BY the statistics page runs over the same cases."""
+    tally = ClosedTally()
+    for amount in [0.1] * 10:  # as SQLite gives amounts: floats
+        tally.add("邻里", "walk_in", "agreement_oral", amount)
+    tally.add("邻里", "walk_in", "agreement_oral", Decimal("1500.50"), prevented=True)
+    tally.add("邻里", "walk_in", "failed_referred", None)
+    tally.add("合同", "referral", "agreement_written", 200, prevented=True)
+    rows = sorted(tally.rows())
+    assert rows == [("合同", "referral", "agreement_written", 1, Decimal("200.00")),
+                    ("邻里", "walk_in", "agreement_oral", 11, Decimal("1501.50")),
+                    ("邻里", "walk_in", "failed_referred", 1, Decimal("0.00"))]
+    assert tally.escalation_prevented == 2
+    stats = period_statistics([], rows, escalation_prevented=tally.escalation_prevented)
+    assert stats.totals.closed == 13 and stats.totals.successful == 12 and stats.totals.amount == Decimal("1701.50")
+
+
+def test_a_zone_without_summer_time_has_one_offset():
+    assert fixed_utc_offset(SH, 2000, 2100) == timedelta(hours=8)
+    assert fixed_utc_offset(SH, 1985, 2000) is None  # China kept summer time 1986-1991
+    assert fixed_utc_offset(ZoneInfo("Europe/Berlin"), 2020, 2021) is None
+    assert fixed_utc_offset(ZoneInfo("UTC"), 2000, 2100) == timedelta(0)

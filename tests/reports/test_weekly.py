@@ -213,3 +213,98 @@ def test_the_meeting_page_link_keeps_working(weekly_world, login, users):
     html = client.get(f"/meetings/{weekly_world.meeting.id}").get_data(as_text=True)
     assert f'/reports/weekly?meeting={weekly_world.meeting.id}' in html
     assert client.get(f"/reports/weekly?meeting={weekly_world.meeting.id}").status_code == 200
+
+
+# -- Capped lists: what a meeting can discuss, and counts of the rest --------------------------------
+
+def more_line(html: str, element_id: str) -> str | None:
+    return text_of(html, element_id) if f'id="{element_id}"' in html else None
+
+
+def test_each_list_shows_the_30_most_pressing_and_counts_the_rest(weekly_world, login, users, make_case, place, db):
+    """40 more overdue, high-risk cases: 41 overdue (n1 too) and 42 high risk (n2 and x1 too), each
+    list shows 30, oldest deadline (or longest received) first, and says how many it leaves out."""
+    now = weekly_world.now
+    extra = []
+    for i in range(40):
+        case = make_case(Status.REGISTERED, category="合同", summary=f"欠款纠纷{i}")
+        extra.append(place(case, received=local(2026, 9, 1, 9, 0) + timedelta(days=i),
+                           next_deadline=now - timedelta(days=i + 3, hours=1), next_stage="accept",
+                           risk="high", reasons=["violence"]))
+    html = login(users["supervisor"]).get(weekly_url(weekly_world)).get_data(as_text=True)
+
+    overdue = [r.attrs["data-ref"] for r in body_rows(html, "overdue-list")]
+    by_deadline = sorted(extra, key=lambda c: c.next_deadline)  # the longest overdue first
+    assert overdue == [c.reference for c in by_deadline[:30]]
+    assert [r.cells[0] for r in body_rows(html, "overdue-list")] == [str(n) for n in range(1, 31)]
+    assert weekly_world.cases["n1"].reference not in overdue  # the least overdue of 41
+    assert text_of(html, "kpi-overdue") == "41"
+    assert "Overdue cases (41)" in html
+    assert more_line(html, "overdue-more") == "and 11 more (see the supervision dashboard)"
+
+    high = [r.attrs["data-ref"] for r in body_rows(html, "high-risk-list")]
+    assert high == [c.reference for c in extra[:30]]  # received longest ago first
+    assert text_of(html, "kpi-high-risk") == "42"
+    assert more_line(html, "high-risk-more") == "and 12 more (see the supervision dashboard)"
+
+    # Due soon has one case: listed in full, no "more" line.
+    assert [r.attrs["data-ref"] for r in body_rows(html, "due-soon-list")] == [weekly_world.cases["n2"].reference]
+    assert more_line(html, "due-soon-more") is None
+    assert 'href="/supervision/?list=overdue"' in html and 'href="/supervision/?list=high_risk"' in html
+
+
+def test_the_lists_and_the_agenda_are_capped_and_counted_at_any_limit(weekly_world, login, users, make_case, place,
+                                                                     db, monkeypatch):
+    """With the limits at 1: every list and the agenda show one row and count the others."""
+    monkeypatch.setattr("mediation.reports.queries.LIST_LIMIT", 1)
+    monkeypatch.setattr("mediation.reports.queries.AGENDA_LIMIT", 1)
+    now, c = weekly_world.now, weekly_world.cases
+    soon = make_case(Status.REGISTERED)
+    place(soon, received=local(2026, 11, 12, 9, 0), next_deadline=now + timedelta(hours=3), next_stage="accept",
+          risk="low")
+    for i in range(3):
+        case = make_case(Status.REGISTERED)
+        place(case, received=local(2026, 11, 12, 9, 0), next_deadline=now - timedelta(hours=i + 1), next_stage="accept",
+              risk="low")
+        db.session.add(AgendaItem(meeting_id=weekly_world.meeting.id, case_id=case.id, reasons=["overdue"],
+                                  added_at=now, decision="限期办结" if i == 0 else None,
+                                  decided_at=now if i == 0 else None))
+    db.session.commit()
+    html = login(users["supervisor"]).get(weekly_url(weekly_world)).get_data(as_text=True)
+
+    assert [r.attrs["data-ref"] for r in body_rows(html, "overdue-list")] == [c["n1"].reference]  # 2 days overdue
+    assert more_line(html, "overdue-more") == "and 3 more (see the supervision dashboard)"
+    assert [r.attrs["data-ref"] for r in body_rows(html, "due-soon-list")] == [c["n2"].reference]  # due in an hour
+    assert more_line(html, "due-soon-more") == "and 1 more (see the supervision dashboard)"
+    assert [r.attrs["data-ref"] for r in body_rows(html, "high-risk-list")] == [c["n2"].reference]
+    assert more_line(html, "high-risk-more") == "and 1 more (see the supervision dashboard)"
+    assert (text_of(html, "kpi-overdue"), text_of(html, "kpi-due-soon"), text_of(html, "kpi-high-risk")) == ("4", "2", "2")
+
+    # The agenda in its own order (n1 first), then how many items are left and how many await a decision.
+    assert [r.attrs["data-ref"] for r in body_rows(html, "agenda-list")] == [c["n1"].reference]
+    assert more_line(html, "agenda-more") == (
+        "and 4 more agenda items (see the joint meeting page); 3 of all 5 items have no decision yet.")
+    assert f'href="/meetings/{weekly_world.meeting.id}"' in html[html.index('id="agenda-more"'):]
+
+
+def test_the_more_lines_link_only_where_the_reader_may_go_and_print_in_the_pdf(weekly_world, login, users,
+                                                                              monkeypatch):
+    monkeypatch.setattr("mediation.reports.queries.LIST_LIMIT", 1)
+    monkeypatch.setattr("mediation.reports.queries.AGENDA_LIMIT", 1)
+    client = login(users["viewer"])  # reads the summary, has no supervision dashboard
+    html = client.get(weekly_url(weekly_world)).get_data(as_text=True)
+    assert more_line(html, "high-risk-more") == "and 1 more (see the supervision dashboard)"
+    assert "/supervision/" not in html
+    pdf = read_pdf(client.get(weekly_url(weekly_world).replace("/reports/weekly?", "/reports/weekly.pdf?")).data)
+    text = normalise("".join(page_texts(pdf)))
+    assert normalise("and 1 more (see the supervision dashboard)") in text
+    assert normalise("and 1 more agenda items (see the joint meeting page)") in text
+    assert weekly_world.cases["x1"].reference not in text  # the second high-risk case is counted, not listed
+
+
+def test_the_more_lines_are_translated(weekly_world, login, users, monkeypatch):
+    monkeypatch.setattr("mediation.reports.queries.LIST_LIMIT", 1)
+    monkeypatch.setattr("mediation.reports.queries.AGENDA_LIMIT", 1)
+    html = login(users["supervisor"]).get(weekly_url(weekly_world, lang="zh_CN")).get_data(as_text=True)
+    assert more_line(html, "high-risk-more") == "另有 1 件（见督办台）"
+    assert more_line(html, "agenda-more") == "另有 1 个议题（见联席会议页面）；全部 2 个议题中 1 个尚未作出决定。"
