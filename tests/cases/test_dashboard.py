@@ -115,6 +115,7 @@ def test_bulk_actions_take_a_fixed_number_of_queries(client, db, users, login, m
         assert statements(few, operation) == statements(many, operation), operation
     db.session.expire_all()
     assert all(db.session.get(Case, c.id).mediator_id == users["other_mediator"].id for c in many[:-1])
-    events = db.session.scalars(select(Case).where(Case.id.in_([c.id for c in many]))).all()
-    assert all([e.action for e in c.timeline][-3:] == ["assign", "supervise", "on_agenda"] for c in events[:-1])
+    changed = db.session.scalars(select(Case).where(Case.id.in_([c.id for c in many[:-1]]))).all()
+    assert len(changed) == 50
+    assert all([e.action for e in c.timeline][-3:] == ["assign", "supervise", "on_agenda"] for c in changed)
     assert db.session.scalar(select(func.count()).select_from(AgendaItem)) == 55  # the closed ones refused
