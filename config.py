@@ -40,9 +40,13 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 30 * 60  # idle limit, seconds (等保 2.0 session timeout)
-    SESSION_ABSOLUTE_LIFETIME = 12 * 3600  # signed in at most this long, whatever the activity
-    LOGIN_MAX_FAILURES = 5
+    SESSION_ABSOLUTE_LIFETIME = 8 * 3600  # signed in at most this long (a working day), whatever the activity
+    LOGIN_MAX_FAILURES = 5  # per account, then locked
     LOGIN_LOCK_MINUTES = 15
+    # Per address, whatever the account: password spraying, and one office's NAT still has room.
+    LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "20"))
+    LOGIN_ADDRESS_WINDOW_MINUTES = 15
+    PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))  # 等保 定期更换; 0: never
 
     # Weekly joint meeting (联席会议) and the jobs before it.
     MEETING_WEEKDAY = int(os.environ.get("MEETING_WEEKDAY", "3"))  # Monday is 0: Thursday
@@ -51,6 +55,14 @@ class Config:
     MEETING_ATTENDEE_OFFICES = ("police_station", "judicial_office", "petition_office", "safety_office")
     JOBS_SWEEP_SECONDS = int(os.environ.get("JOBS_SWEEP_SECONDS", "600"))
     JOBS_DAILY_AT = time(8, 0)
+
+    # Audit trail: rows are kept at least 180 days (网络安全法 art. 21; the database's triggers refuse
+    # deleting younger rows whatever this says), then the daily purge removes them.
+    AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
+    AUDIT_PURGE_AT = time(2, 30)
+
+    # Security headers. HSTS is sent when the app is served over https (PREFERRED_URL_SCHEME).
+    HSTS = "max-age=31536000; includeSubDomains"
 
     PAGE_SIZE = 25
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -70,6 +82,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"  # behind TLS: external URLs and HSTS
 
     @classmethod
     def validate(cls) -> None:

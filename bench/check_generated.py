@@ -133,7 +133,7 @@ def main() -> None:
             db.session.rollback()
 
         user = db.session.scalar(select(User).where(User.username == "supervisor"))
-        saved = (user.password_hash, user.session_nonce)
+        saved = (user.password_hash, user.password_changed_at)
         user.set_password("bench-check-password")
         db.session.commit()
         reference = db.session.scalar(select(Case.reference).where(Case.id == ids[len(ids) // 2]))
@@ -152,7 +152,7 @@ def main() -> None:
     finally:
         with app.app_context():
             user = db.session.scalar(select(User).where(User.username == "supervisor"))
-            user.password_hash, user.session_nonce = saved
+            user.password_hash, user.password_changed_at = saved
             db.session.commit()
 
     if problems:

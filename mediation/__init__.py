@@ -2,8 +2,9 @@
 import logging
 import os
 
-from flask import Flask, current_app, make_response, render_template, request, session
+from flask import Flask, current_app, g, make_response, render_template, request, session
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -12,15 +13,19 @@ from sqlalchemy.exc import DBAPIError
 import config
 
 from . import cli, models, templating  # models: every model registered before migrations look
+from .admin.accounts import bp as accounts_bp
+from .admin.audit_views import bp as audit_bp
 from .admin.views import bp as admin_bp
 from .api import cli as api_cli
 from .api.admin_views import bp as api_admin_bp
 from .api.auth import database_busy
 from .api.views import bp as api_bp
 from .api.views import busy as api_busy
+from .auth import audit, audit_cli
 from .auth.sessions import enforce_session_limits
 from .auth.views import bp as auth_bp
 from .cases.views import bp as cases_bp
+from .db import utcnow
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from .intake.import_views import bp as imports_bp
 from .intake.views import bp as intake_bp
@@ -94,8 +99,8 @@ def _connection_settings(dbapi_connection, connection_record):
 
 def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
-    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, api_bp, api_admin_bp,
-                      notifications_bp, dashboard_bp, meetings_bp, reports_bp):
+    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, accounts_bp, api_bp, api_admin_bp,
+                      notifications_bp, dashboard_bp, meetings_bp, reports_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 
@@ -155,9 +160,53 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint and request.endpoint != "static":
+        # Every answer but a static file may carry personal data: error pages and 404s too.
+        if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["PREFERRED_URL_SCHEME"] == "https":  # production: served over TLS only
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         return response
+
+    @app.after_request
+    def _audit_refusals_and_api_calls(response):
+        return audit_request(response)
+
+
+REFUSED = (403, 404)
+# The API's public description: no token, no data, the same for everyone (and served by apps
+# without a database, e.g. to generate clients).
+UNAUDITED_ENDPOINTS = frozenset({"api.openapi_document"})
+
+
+def audit_request(response):
+    """Refused access (403, 404) of a signed-in user or a channel client, and every API call: one
+    audit row per request, in its own transaction after the view's. A 503 (busy database) is only
+    logged: its row would wait on the same lock, and the client retries anyway."""
+    status = response.status_code
+    api = request.path.startswith("/api/")
+    client = g.get("api_client")
+    user = current_user if current_user.is_authenticated else None
+    refused = status in REFUSED and (user is not None or client is not None)
+    if not (api or refused) or request.endpoint in UNAUDITED_ENDPOINTS:
+        return response
+    details = {"method": request.method, "path": request.path[:512], "status": status}
+    if client is not None:
+        details["channel"] = client.channel
+    if status == 503:
+        log.warning("audit: %s %s answered 503, not recorded (database busy)", request.method, request.path)
+        return response
+    try:
+        db.session.rollback()  # whatever the refused request left unsaved is not the audit's to commit
+        audit.record("access_refused" if refused else "api_call", user,
+                     "channel_token" if client is not None else None, client.token_id if client else None,
+                     at=utcnow(), ip=request.remote_addr, success=status < 400, **details)
+        db.session.commit()
+    except DBAPIError as exc:
+        db.session.rollback()
+        if not database_busy(exc):
+            raise
+        log.warning("audit: database busy, %s %s (%s) not recorded", request.method, request.path, status)
+    return response
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -168,3 +217,4 @@ def register_commands(app: Flask) -> None:
     cli.register(app)
     api_cli.register(app)
     jobs_cli.register(app)
+    audit_cli.register(app)

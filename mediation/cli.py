@@ -1,14 +1,18 @@
-"""Flask commands: users, offices, demo data."""
+"""Flask commands: users, offices, demo data, backup and restore."""
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from .backup import BackupError, TableFigure, backup as backup_database, restore as restore_database
 from .auth.models import User
+from .auth.services import check_new_password
 from .cases.models import Case, RoutingRule
 from .cases.routing import load_default_rules
 from .cases.search import index_cases
+from .core.errors import DomainError
 from .core.vocab import Role
 from .demo import load_demo
 from .db import utcnow
@@ -16,7 +20,6 @@ from .extensions import db
 from .organisation.models import Office
 from .organisation.town import current_town
 
-MIN_PASSWORD_LENGTH = 10
 
 
 def register(app: Flask) -> None:
@@ -36,8 +39,10 @@ def register(app: Flask) -> None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         else:
             password = sys.stdin.readline().rstrip("\r\n")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        try:
+            check_new_password(password, username)  # the same rules as the account pages
+        except DomainError as e:
+            raise click.ClickException(e.message) from None
         user = User(username=username, display_name=display_name or username, role=role, office_id=office.id)
         user.set_password(password)
         db.session.add(user)
@@ -93,3 +98,34 @@ def register(app: Flask) -> None:
         click.echo("Demo data loaded. Sign in with one of these (shown once, not stored):")
         for username, (role, password) in passwords.items():
             click.echo(f"  {role:<10} {username:<12} {password}")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+    @click.option("--checksums", is_flag=True, help="Also print a checksum of each table's rows.")
+    def backup(path, checksums):
+        """Write a consistent copy of the whole database to PATH, while the app keeps running
+        (SQLite: online backup; PostgreSQL: pg_dump custom format)."""
+        try:
+            figures = backup_database(db.engine, path, checksums=checksums)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from err
+        _echo_figures(f"Backed up {db.engine.dialect.name} database to {path}", figures)
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", "replace_data", is_flag=True, help="Replace the data the database already holds.")
+    @click.option("--checksums", is_flag=True, help="Also print a checksum of each table's rows.")
+    def restore(path, replace_data, checksums):
+        """Replace the configured database's contents with the backup at PATH (stop the app first)."""
+        try:
+            figures = restore_database(db.engine, path, replace_data=replace_data, checksums=checksums)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from err
+        _echo_figures(f"Restored {path} into the {db.engine.dialect.name} database", figures)
+
+
+def _echo_figures(done: str, figures: dict[str, TableFigure]) -> None:
+    """What was copied, table by table: a restore of the same file prints the same figures."""
+    click.echo(f"{done}: {len(figures)} tables, {sum(f.rows for f in figures.values())} rows.")
+    for name, figure in figures.items():
+        click.echo(f"  {name:<28} {figure.rows:>10}" + (f"  {figure.checksum}" if figure.checksum else ""))

@@ -1,7 +1,6 @@
 """Demo data for 徐行镇 (Jiading, Shanghai): the town's villages, offices, one user per role,
 and cases in every state from every channel, all driven through the real services."""
 import random
-import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -11,6 +10,7 @@ from .cases.routing import load_default_rules, propose_for
 from .cases.services import perform
 from .core.demo_people import fake_id_number, fake_mobile, fake_name
 from .core.lifecycle import Action, Payload, Status
+from .core.passwords import temporary_password
 from .core.vocab import CATEGORIES, Channel, Outcome, OfficeKind, PartyRole, Role
 from .extensions import db
 from .intake.services import CaseData, PartyData, register_case
@@ -64,7 +64,7 @@ def load_demo(now: datetime, town: Town, case_count: int = 200, seed: int = 2026
     db.session.flush()
     passwords, users = {}, {}
     for username, display, role, office_code in USERS:
-        password = secrets.token_urlsafe(12)
+        password = temporary_password(14)  # random, and meets the password rules
         user = User(username=username, display_name=display, role=role.value, office_id=offices[office_code].id)
         user.set_password(password)
         db.session.add(user)

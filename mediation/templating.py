@@ -10,8 +10,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .auth.permissions import may
+from .cases.access import masks_party_names
 from .core.deadlines import DueWindow, days_left
-from .core.identity import mask_address, mask_id_number, mask_phone, scrub_identifiers
+from .core.identity import mask_address, mask_id_number, mask_name, mask_phone, scrub_identifiers
 from .core.vocab import SUCCESS_OUTCOMES
 from .db import utcnow
 from .labels import LABELS, STATUS_BADGE, label, local_time
@@ -61,12 +62,20 @@ def my_unread_count() -> int:
     return g._unread
 
 
+def party_name(name: str | None) -> str:
+    """A party's name as the signed-in user may see it: 张*国 for those who see names masked."""
+    if current_user.is_authenticated and masks_party_names(current_user):
+        return mask_name(name)
+    return name or ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, parse_iso=parse_iso, mask_phone=mask_phone, scrub=scrub_identifiers,
-        mask_id=mask_id_number, mask_address=mask_address)
+        mask_id=mask_id_number, mask_address=mask_address,
+        mask_name=mask_name)
     app.jinja_env.globals.update(
         unread_count=my_unread_count, missing_calendar_years=lambda: missing_calendar_years(current_town(), utcnow()),
         label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE, SUCCESS_OUTCOMES=SUCCESS_OUTCOMES,
-        deadline_state=deadline_state, lang_url=lang_url, may=lambda page: may(current_user, page),
+        deadline_state=deadline_state, lang_url=lang_url, party_name=party_name, may=lambda page: may(current_user, page),
         current_locale=lambda: "zh_CN" if get_locale().language == "zh" else "en")

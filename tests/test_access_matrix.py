@@ -19,6 +19,7 @@ routing (registered, accepted) a case has no lead office, no co-office and no me
 routing on it is led by judicial_office with law_firm as co-office and "mediator" assigned.
 SUSPENDED below is such an in_mediation case that the supervisor then suspended.
 """
+import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -56,9 +57,13 @@ REGISTER_PAGE = {"admin": 403, "supervisor": 200, "mediator": 200, "other_mediat
 DETAIL_PAGE = {"admin": 200, "supervisor": 200, "mediator": 200, "other_mediator": 200,
                "village_mediator": 404, "liaison": 404, "lawyer": 200, "viewer": 200}
 
-# How the applicant's phone shows on that detail page ("full" / "masked"; None: page not shown).
-PERSONAL_DATA = {"admin": "masked", "supervisor": "full", "mediator": "full", "other_mediator": "masked",
-                 "village_mediator": None, "liaison": None, "lawyer": "full", "viewer": "masked"}
+# The applicant's phone and ID number on that detail page. Masked for everyone by default;
+# "revealable": the page offers the reveal button and POST /cases/<ref>/reveal shows them in full
+# (recorded); "masked": the reveal answers 403; None: the page is not shown (reveal 404).
+PERSONAL_DATA = {"admin": "masked", "supervisor": "revealable", "mediator": "revealable",
+                 "other_mediator": "masked", "village_mediator": None, "liaison": None, "lawyer": "revealable",
+                 "viewer": "masked"}
+REVEAL_STATUS = {"revealable": 200, "masked": 403, None: 404}
 
 # An in_mediation case that has been suspended (the only state RESUME is available in).
 SUSPENDED = "suspended"
@@ -339,15 +344,17 @@ def test_case_detail(client, users, login, make_case, role):
     response = client.get(f"/cases/{case.reference}")
     assert response.status_code == DETAIL_PAGE[role]
     html = response.get_data(as_text=True)
-    if PERSONAL_DATA[role] == "full":
-        assert VALID_PHONE in html
-        assert VALID_ID in html
-    elif PERSONAL_DATA[role] == "masked":
+    if PERSONAL_DATA[role] is not None:
         assert MASKED_PHONE in html
         assert VALID_PHONE not in html
         assert VALID_ID not in html
+        assert (f'action="/cases/{case.reference}/reveal"' in html) is (PERSONAL_DATA[role] == "revealable")
     else:
         assert VALID_PHONE not in html and MASKED_PHONE not in html
+    revealed = client.post(f"/cases/{case.reference}/reveal")
+    assert revealed.status_code == REVEAL_STATUS[PERSONAL_DATA[role]]
+    revealed_html = revealed.get_data(as_text=True)
+    assert (VALID_PHONE in revealed_html and VALID_ID in revealed_html) is (PERSONAL_DATA[role] == "revealable")
     # The action buttons offered are exactly those the role may take in this state.
     if response.status_code == 200:
         offered = {a for a in ACTION_MATRIX if f'href="/cases/{case.reference}/{a}"' in html}
@@ -596,9 +603,85 @@ def test_assign_with_a_stale_version_changes_nothing(client, db, town, users, lo
     form["version"] = str(case.version - 1)
     before, extras = case_state(db, case.id), case_extras(db, case.id)
     response = client.post(f"/cases/{case.reference}/assign", data=form)
-    assert response.status_code == 303
+    assert response.status_code == 409
     assert case_state(db, case.id) == before
     assert case_extras(db, case.id) == extras
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or \
+        re.search(rf'value="([^"]*)"[^>]*name="{name}"', html)
+    assert match, name
+    return match.group(1)
+
+
+STALE_TYPED = {
+    "log_session": {"held_at": "2024-05-06T10:00", "method": "in_person", "record": "第二次面谈：双方同意分期赔偿，细节待定",
+                    "next_steps": "下周三再约双方"},
+    "close": {"outcome": "agreement_written", "agreement_text": "李四于十日内赔偿张三修理费", "amount": "1800",
+              "performance_terms": "十日内一次付清"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(STALE_TYPED))
+def test_stale_version_keeps_what_was_typed_and_shows_the_other_change(client, db, town, users, login, make_case,
+                                                                       action):
+    """The mediator opens the form; meanwhile the supervisor escalates the case; the mediator's submission
+    is refused (409, nothing saved) but comes back as typed, on the current version, listing the
+    supervisor's change; submitting it again then succeeds."""
+    case = make_case(Status.IN_MEDIATION)
+    if action == "close":  # a written agreement needs a session on record
+        make_case.act(case, Action.LOG_SESSION)
+        db.session.commit()
+    login(users["mediator"])
+    page = client.get(f"/cases/{case.reference}/{action}").get_data(as_text=True)
+    loaded = {"version": _hidden(page, "version"), "seen": _hidden(page, "seen")}
+
+    login(users["supervisor"])
+    other = client.post(f"/cases/{case.reference}/escalate",
+                        data={"version": loaded["version"], "reason": "双方在村口再次争吵，需联席会议研究"})
+    assert other.status_code == 303
+    before = case_state(db, case.id)
+
+    login(users["mediator"])
+    typed = STALE_TYPED[action]
+    response = client.post(f"/cases/{case.reference}/{action}", data={**loaded, **typed})
+    assert response.status_code == 409
+    assert case_state(db, case.id) == before  # nothing saved
+    html = response.get_data(as_text=True)
+    for name in ("record", "next_steps", "agreement_text", "performance_terms"):
+        if name in typed:
+            assert typed[name] in html, name
+    if "amount" in typed:
+        assert f'value="{typed["amount"]}"' in html
+    changes = html[html.index('class="mb-0 mt-2 stale-changes"'):html.index("</ul>", html.index("stale-changes"))]
+    assert "双方在村口再次争吵，需联席会议研究" in changes
+    assert users["supervisor"].display_name in changes
+    assert changes.count("<li>") == 1  # only the escalation: events from before the form was opened are not listed
+    assert _hidden(html, "version") == str(before[1])
+
+    again = client.post(f"/cases/{case.reference}/{action}",
+                        data={"version": _hidden(html, "version"), "seen": _hidden(html, "seen"), **typed})
+    assert again.status_code == 303, again.get_data(as_text=True)
+    status, _version, events = case_state(db, case.id)
+    assert events > before[2]
+    assert status == (Status.CLOSED.value if action == "close" else Status.IN_MEDIATION.value)
+
+
+def test_stale_version_without_a_seen_marker_lists_the_latest_changes(client, db, town, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    assert client.post(f"/cases/{case.reference}/escalate",
+                       data={"version": str(case.version), "reason": "再次冲突"}).status_code == 303
+    login(users["mediator"])
+    for seen in (None, "x", "9" * 400, "-1"):
+        data = {"version": str(case.version), **STALE_TYPED["log_session"]}
+        if seen is not None:
+            data["seen"] = seen
+        response = client.post(f"/cases/{case.reference}/log_session", data=data)
+        assert response.status_code == 409, seen
+        html = response.get_data(as_text=True)
+        assert "再次冲突" in html and STALE_TYPED["log_session"]["record"] in html
 
 
 @pytest.mark.parametrize("change", ["past", "now", "missing_due_at", "garbage_due_at", "blank_reason"])

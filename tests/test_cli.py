@@ -7,22 +7,25 @@ from mediation.cases.models import Case
 
 def test_create_user_reads_password_from_stdin(runner, db, town):
     result = runner.invoke(args=["create-user", "wang", "--role", "supervisor", "--office", "judicial_office"],
-                           input="a-long-enough-secret\n")
+                           input="A-long-enough-secret7\n")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "wang"))
     assert user.role == "supervisor" and user.office.code == "judicial_office"
-    assert user.check_password("a-long-enough-secret") and "a-long-enough-secret" not in user.password_hash
+    assert user.check_password("A-long-enough-secret7") and "A-long-enough-secret7" not in user.password_hash
 
 
 def test_create_user_refuses_bad_input(runner, db, town):
     short = runner.invoke(args=["create-user", "li", "--role", "mediator", "--office", "judicial_office"],
                           input="short\n")
-    assert short.exit_code != 0 and "at least" in short.output
+    assert short.exit_code != 0 and "at least 8" in short.output
+    common = runner.invoke(args=["create-user", "li", "--role", "mediator", "--office", "judicial_office"],
+                           input="Password1\n")
+    assert common.exit_code != 0 and "most common" in common.output
     office = runner.invoke(args=["create-user", "li", "--role", "mediator", "--office", "nowhere"],
-                           input="a-long-enough-secret\n")
+                           input="A-long-enough-secret7\n")
     assert office.exit_code != 0 and "No office" in office.output
     role = runner.invoke(args=["create-user", "li", "--role", "god", "--office", "judicial_office"],
-                         input="a-long-enough-secret\n")
+                         input="A-long-enough-secret7\n")
     assert role.exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 

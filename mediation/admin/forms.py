@@ -1,24 +1,22 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
 
-from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel
-from ..forms_common import MultiCheckboxField, choices, optional_int
+from ..core.vocab import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, CATEGORIES, Channel
+from ..forms_common import BoundedDecimalField, BoundedIntegerField, Form, MultiCheckboxField, choices, optional_int
 from ..labels import LABELS
 
 
-class RoutingRuleForm(FlaskForm):
+class RoutingRuleForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=128)])
-    position = IntegerField(_l("Order (lower is tried first)"), validators=[InputRequired(), NumberRange(0, 100000)])
+    position = BoundedIntegerField(_l("Order (lower is tried first)"), validators=[InputRequired()], low=0, high=100000)
     active = BooleanField(_l("Active"), default=True)
     combine = SelectField(_l("Conditions"), choices=[("all", _l("All set conditions must hold")),
                                                      ("any", _l("Any one set condition is enough"))])
     channels = MultiCheckboxField(_l("Channels (none: any)"), choices=choices("channel", Channel))
     categories = MultiCheckboxField(_l("Categories (none: any)"), choices=[(c, c) for c in CATEGORIES])
-    min_amount = DecimalField(_l("Amount at least (yuan)"), places=2,
-                              validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
-    min_parties = IntegerField(_l("Parties at least"), validators=[Optional(), NumberRange(min=1, max=10000)])
+    min_amount = BoundedDecimalField(_l("Amount at least (yuan)"), validators=[Optional()], low=0, high=MAX_AMOUNT)
+    min_parties = BoundedIntegerField(_l("Parties at least"), validators=[Optional()], low=1, high=10000)
     requires_violence = BooleanField(_l("Violence, injury or threats reported"))
     min_risk_level = SelectField(_l("Escalation risk at least"), coerce=lambda v: v or None,
                                  choices=[("", _l("Any"))] + [(k, v) for k, v in LABELS["risk"].items()])
@@ -37,7 +35,7 @@ class RoutingRuleForm(FlaskForm):
         return ok
 
 
-class CalendarOverrideForm(FlaskForm):
+class CalendarOverrideForm(Form):
     day = DateField(_l("Day"), validators=[InputRequired()])
     is_workday = SelectField(_l("This day is"), choices=[("0", _l("a day off (holiday)")),
                                                          ("1", _l("a working day (make-up day, 调休)"))])
@@ -45,15 +43,15 @@ class CalendarOverrideForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CalendarYearForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+class CalendarYearForm(Form):
+    year = BoundedIntegerField(_l("Year"), validators=[InputRequired()], low=MIN_YEAR, high=MAX_YEAR)
     submit_year = SubmitField(_l("Mark this year's schedule as entered"))
 
 
-class DeadlinePolicyForm(FlaskForm):
+class DeadlinePolicyForm(Form):
     stage = SelectField(_l("Stage"), choices=[(k, v) for k, v in LABELS["policy_stage"].items()])
     channel = SelectField(_l("Channel"), choices=[("", _l("Any"))] + choices("channel", Channel))
     variant = StringField(_l("Variant (e.g. 12345 work-order type 咨询, or complex)"), validators=[Length(max=16)])
-    days = IntegerField(_l("Days"), validators=[InputRequired(), NumberRange(0, 366)])
+    days = BoundedIntegerField(_l("Days"), validators=[InputRequired()], low=0, high=366)
     unit = SelectField(_l("Counted in"), choices=[("working", _l("working days")), ("calendar", _l("calendar days"))])
     submit = SubmitField(_l("Save"))

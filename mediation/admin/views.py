@@ -61,6 +61,7 @@ def routing_rule(rule_id: int | None):
         form.lead_office.data = rule.lead_office_id
         form.co_offices.data = list(rule.co_office_ids or [])
     if form.validate_on_submit():
+        created = rule is None
         if rule is None:
             rule = RoutingRule()
             db.session.add(rule)
@@ -71,7 +72,8 @@ def routing_rule(rule_id: int | None):
         rule.lead_office_id = None if form.lead_is_village_committee.data else form.lead_office.data
         rule.co_office_ids = [i for i in form.co_offices.data or [] if i != rule.lead_office_id]
         db.session.flush()
-        audit.record("routing_rule_saved", current_user, "routing_rule", rule.id, name=rule.name, at=utcnow(), ip=request.remote_addr)
+        audit.record("routing_rule_saved", current_user, "routing_rule", rule.id, name=rule.name, created=created,
+                     active=rule.active, position=rule.position, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("Rule saved."), "success")
         return redirect(url_for(".routing_rules"))
@@ -144,7 +146,8 @@ def deadlines():
             db.session.add(row)
         row.days, row.unit = form.days.data, form.unit.data
         db.session.flush()
-        audit.record("deadline_policy", current_user, "deadline_policy", row.id, days=row.days, unit=row.unit, at=utcnow(), ip=request.remote_addr)
+        audit.record("deadline_policy", current_user, "deadline_policy", row.id, stage=row.stage, channel=row.channel,
+                     variant=row.variant, days=row.days, unit=row.unit, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("Saved. New deadlines follow it; a case's deadlines are recomputed at its next change."), "success")
         return redirect(url_for(".deadlines"), 303)
@@ -157,7 +160,8 @@ def deadlines():
 @page_required(Page.ADMIN)
 def delete_policy(policy_id: int):
     row = db.session.get(DeadlinePolicy, policy_id) or abort(404)
-    audit.record("deadline_policy_deleted", current_user, "deadline_policy", row.id, at=utcnow(), ip=request.remote_addr)
+    audit.record("deadline_policy_deleted", current_user, "deadline_policy", row.id, stage=row.stage,
+                 channel=row.channel, variant=row.variant, at=utcnow(), ip=request.remote_addr)
     db.session.delete(row)
     db.session.commit()
     return redirect(url_for(".deadlines"), 303)

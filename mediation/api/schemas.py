@@ -254,7 +254,7 @@ def _json_problem(value: Any) -> str | None:
 
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Flag = Annotated[StrictBool | None, AfterValidator(bool)]  # null or absent is false
-DetailText = Annotated[StrictStr, Field(max_length=MAX_DETAIL_TEXT)]
+DetailText = Annotated[StrictStr, Field(max_length=MAX_DETAIL_TEXT), BeforeValidator(_storable)]
 Url = Annotated[str, Field(json_schema_extra={"format": "uri"})]
 Amount = Annotated[StrictFloat, Field(ge=0, le=float(MAX_AMOUNT)), BeforeValidator(_beyond_float), say(
     float_type="Must be a number.", greater_than_equal="Cannot be negative.",
@@ -330,7 +330,9 @@ class Details(_Object, extra="allow"):
     @model_validator(mode="before")
     @classmethod
     def _storable_json(cls, data: Any) -> Any:
-        if isinstance(data, dict) and (problem := _json_problem(data)):
+        """The keys kept as sent; the documented ones check their own text, so an error names them."""
+        if isinstance(data, dict) and (problem := _json_problem(
+                {k: v for k, v in data.items() if k not in cls.model_fields or not isinstance(v, str)})):
             raise _fail(problem)
         return data
 

@@ -31,6 +31,7 @@ from ..organisation.models import Village
 from ..auth import audit
 from ..cases.models import Case
 from ..core.errors import DomainError
+from ..core.identity import scrub_identifiers
 from ..core.lifecycle import Status
 from ..core.town import Town
 from ..db import utcnow
@@ -321,7 +322,7 @@ def status_note(case: Case, tz: tzinfo) -> str:
     if status == Status.ACCEPTED.value:
         return f"Accepted; mediation is being arranged, to conclude by {_day(case.conclude_by, tz)}."
     if status == Status.REJECTED.value:
-        return f"Rejected: {case.reject_reason}"
+        return f"Rejected: {scrub_identifiers(case.reject_reason)}"
     if status == Status.IN_MEDIATION.value:
         office = f" with {case.lead_office.name}" if case.lead_office is not None else ""
         return f"In mediation{office}; to conclude by {_day(case.conclude_by, tz)}."
@@ -330,7 +331,7 @@ def status_note(case: Case, tz: tzinfo) -> str:
     if status in _CLOSED and case.outcome is not None:
         note = f"Closed: {_OUTCOME_TEXT.get(case.outcome.outcome, case.outcome.outcome)}"
         if case.outcome.referred_to:
-            note += f" ({case.outcome.referred_to})"
+            note += f" ({scrub_identifiers(case.outcome.referred_to)})"
         if status == Status.FOLLOWED_UP.value:
             note += "; return visit made"
         elif status == Status.ARCHIVED.value:
@@ -343,12 +344,13 @@ def _outcome(case: Case, tz: tzinfo) -> dict | None:
     outcome = case.outcome
     if case.status not in _CLOSED or outcome is None:
         return None
-    summary = outcome.agreement_text
+    # Scrubbed before it is cut: a number cut in half would no longer be recognised.
+    summary = scrub_identifiers(outcome.agreement_text) if outcome.agreement_text is not None else None
     if summary and len(summary) > 200:
         summary = summary[:199] + "…"
     return {"code": outcome.outcome, "amount": float(outcome.amount) if outcome.amount is not None else None,
             "closed_at": _iso(outcome.closed_at, tz), "agreement_summary": summary,
-            "referred_to": outcome.referred_to}
+            "referred_to": scrub_identifiers(outcome.referred_to) if outcome.referred_to is not None else None}
 
 
 def _iso(value: datetime | None, tz: tzinfo) -> str | None:

@@ -1,15 +1,18 @@
 """Who sees which case, and how much of it (DESIGN.md's Roles table), in one place.
 
 Every query for cases goes through `visible_cases`; every object loaded by id goes
-through `get_visible_case_or_404`.
+through `get_visible_case_or_404`; rows of other tables that point at a case (agenda items,
+notices, outcomes) are narrowed with `case_in_scope`, in SQL, so a list keeps its fixed number
+of queries.
 """
 from flask import abort
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, exists, false, or_, select, true
 
 from ..auth.models import User
 from ..core.lifecycle import OPEN_STATUSES, Actor
 from ..core.vocab import Role
 from ..extensions import db
+from ..forms_common import has_unstorable
 from .models import Case, case_co_offices
 
 SEES_ALL = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})
@@ -33,8 +36,22 @@ def visible_cases(user: User) -> Select:
     return stmt if clause is None else stmt.where(clause)
 
 
+def case_in_scope(user: User, case_id_column):
+    """A WHERE clause: `case_id_column` names a case `user` may see (TRUE for those who see all)."""
+    clause = visibility_clause(user)
+    return true() if clause is None else case_id_column.in_(select(Case.id).where(clause))
+
+
+def in_scope(user: User):
+    """A WHERE clause on Case itself: the cases `user` may see (TRUE for those who see all)."""
+    clause = visibility_clause(user)
+    return true() if clause is None else clause
+
+
 def get_visible_case_or_404(user: User, reference: str) -> Case:
     """404, not 403, for a case the user may not see: its existence is not disclosed."""
+    if has_unstorable(reference):  # a NUL is no reference (and PostgreSQL refuses it in a query)
+        abort(404)
     stmt = visible_cases(user).where(Case.reference == reference)
     case = db.session.scalars(stmt).first()
     if case is None:
@@ -48,8 +65,14 @@ def actor_for(user: User, case: Case) -> Actor:
                  office_participates=user.office_id in case.office_ids)
 
 
+def masks_party_names(user: User) -> bool:
+    """Town leadership reads statistics and summaries: it sees parties as 张*国."""
+    return user.role_enum == Role.VIEWER
+
+
 def sees_personal_data(user: User, case: Case) -> bool:
-    """Full phone, ID number and address only for those who work the case."""
+    """Full phone, ID number and address only for those who work the case: on the case page after
+    an explicit, recorded reveal (masked by default), and on its prints (recorded)."""
     role = user.role_enum
     if role == Role.SUPERVISOR:
         return True

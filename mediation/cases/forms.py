@@ -2,19 +2,18 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
-                     StringField, SubmitField, TextAreaField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
 from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, Outcome, Performance, SessionMethod
-from ..forms_common import LocalDateTimeField, MultiCheckboxField, choices, not_blank
+from ..forms_common import (BoundedDecimalField, BoundedIntegerField, Form, LocalDateTimeField, MultiCheckboxField,
+                            choices, not_blank, optional_int, version_number)
 from ..labels import LABELS
 
 
-class ActionForm(FlaskForm):
-    version = HiddenField()
+class ActionForm(Form):
+    version = HiddenField(validators=[version_number])
     submit = SubmitField(_l("Confirm"))
     then: Action | None = None  # a second action carried out in the same step
     tz = None  # the town's zone, set by the view: datetime inputs are local times
@@ -75,8 +74,7 @@ class AcceptForm(RouteForm):
     """Accept, and route in the same step unless the supervisor unticks it."""
 
     route_now = BooleanField(_l("Route now to the offices below"), default=True)
-    lead_office = SelectField(_l("Lead office"), coerce=lambda v: int(v) if v else None,
-                              validators=[Optional()])
+    lead_office = SelectField(_l("Lead office"), coerce=optional_int, validators=[Optional()])
 
     @property
     def then(self) -> Action | None:
@@ -92,8 +90,8 @@ class TransferForm(ActionForm):
 
 
 class ExtendForm(ActionForm):
-    extension_days = IntegerField(_l("Extra days"), default=MAX_EXTENSION_DAYS,
-                                  validators=[InputRequired(), NumberRange(1, MAX_EXTENSION_DAYS)])
+    extension_days = BoundedIntegerField(_l("Extra days"), default=MAX_EXTENSION_DAYS, validators=[InputRequired()],
+                                         low=1, high=MAX_EXTENSION_DAYS)
     parties_consent = BooleanField(_l("Both parties consent to the extension"))
     reason = TextAreaField(_l("Reason"), validators=[not_blank, Length(max=2000)])
 
@@ -119,7 +117,7 @@ class LogSessionForm(ActionForm):
 class CloseForm(ActionForm):
     outcome = RadioField(_l("Outcome"), choices=choices("outcome", Outcome), validators=[InputRequired()])
     agreement_text = TextAreaField(_l("What was agreed"), validators=[Length(max=20000)])
-    amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
+    amount = BoundedDecimalField(_l("Amount (yuan)"), validators=[Optional()], low=0, high=MAX_AMOUNT)
     performance_terms = TextAreaField(_l("How and when it is performed"), validators=[Length(max=4000)])
     referred_to = StringField(_l("Referred to (court, arbitration, administrative body, petition)"),
                               validators=[Length(max=255)])
@@ -159,7 +157,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
 }
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -170,5 +168,5 @@ class QueueFilterForm(FlaskForm):
                           validators=[Optional()])
     category = SelectField(_l("Category"), choices=[("", _l("Any category"))] + [(c, c) for c in CATEGORIES],
                            validators=[Optional()])
-    village = SelectField(_l("Village"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    village = SelectField(_l("Village"), coerce=optional_int, validators=[Optional()])
     q = StringField(_l("Phone, reference, name or word"), validators=[Optional(), Length(max=64)])

@@ -1,4 +1,10 @@
-"""A case and what hangs off it: parties, co-offices, timeline, sessions, outcome, return visits."""
+"""A case and what hangs off it: parties, co-offices, timeline, sessions, outcome, return visits.
+
+Outcomes are never lost: `case_outcomes` holds each case's current outcome (at most one, what
+statistics, reports and prints read), and reopening a case moves that row whole, with who reopened
+it, when and why, into `case_outcome_history`, which is only ever inserted into. A `superseded_at`
+flag on case_outcomes would have made every report filter it; a separate table leaves them right.
+"""
 from datetime import datetime
 from decimal import Decimal
 
@@ -121,6 +127,10 @@ class Case(db.Model):
     sessions: Mapped[list["MediationSession"]] = relationship(
         back_populates="case", order_by="MediationSession.held_at", cascade="all, delete-orphan")
     outcome: Mapped["CaseOutcome | None"] = relationship(back_populates="case", cascade="all, delete-orphan")
+    # Earlier outcomes (CaseOutcomeHistory): no delete cascade, and passive_deletes="all" keeps the ORM from
+    # touching them when the case goes, so the database refuses to delete a case that has any.
+    outcome_history: Mapped[list["CaseOutcomeHistory"]] = relationship(
+        back_populates="case", order_by="CaseOutcomeHistory.id", cascade="save-update, merge", passive_deletes="all")
     return_visits: Mapped[list["ReturnVisit"]] = relationship(
         back_populates="case", order_by="ReturnVisit.id", cascade="all, delete-orphan")
     supervisions: Mapped[list["Supervision"]] = relationship(
@@ -199,6 +209,12 @@ class MediationSession(db.Model):
 
 
 class CaseOutcome(db.Model):
+    """The case's current outcome: one row at most per case, what statistics and prints read.
+
+    Reopening moves the row whole into CaseOutcomeHistory before it goes (cases.services._reopen),
+    so `case.outcome` keeps meaning "the outcome now" and nothing it said is lost.
+    """
+
     __tablename__ = "case_outcomes"
     __table_args__ = (
         CheckConstraint("outcome <> 'agreement_written' OR (agreement_text IS NOT NULL AND "
@@ -218,6 +234,45 @@ class CaseOutcome(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="outcome")
     closed_by: Mapped[User] = relationship()
+
+
+class CaseOutcomeHistory(db.Model):
+    """An earlier outcome of a reopened case: the CaseOutcome row as it was, and who reopened it when and why.
+
+    A separate table rather than a `superseded_at` flag on case_outcomes: the statistics, reports and the
+    one-outcome-per-case rule read case_outcomes as "the current outcomes" and stay right unchanged.
+    Rows are only ever inserted; the case's foreign key has no ON DELETE, so the database refuses to
+    delete a case that has history, and no ORM cascade reaches them.
+    """
+
+    __tablename__ = "case_outcome_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(24))
+    agreement_text: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    performance_terms: Mapped[str | None] = mapped_column(Text)
+    referred_to: Mapped[str | None] = mapped_column(String(255))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reopened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reopen_reason: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="outcome_history")
+    # Loaded with the rows: the case page and file name both people of every earlier outcome.
+    closed_by: Mapped[User] = relationship(foreign_keys=[closed_by_id], lazy="selectin")
+    reopened_by: Mapped[User] = relationship(foreign_keys=[reopened_by_id], lazy="selectin")
+
+    @classmethod
+    def superseding(cls, outcome: CaseOutcome, *, reopened_at: datetime, reopened_by_id: int,
+                    reason: str) -> "CaseOutcomeHistory":
+        """The history row for `outcome`, copied column by column: a column added to CaseOutcome but
+        not here fails loudly instead of being dropped."""
+        kept = {column.key: getattr(outcome, column.key) for column in CaseOutcome.__table__.columns
+                if column.key != "id"}
+        return cls(**kept, reopened_at=reopened_at, reopened_by_id=reopened_by_id, reopen_reason=reason)
 
 
 class ReturnVisit(db.Model):

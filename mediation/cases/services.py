@@ -22,7 +22,8 @@ from ..core.vocab import Outcome, Role
 from ..extensions import db
 from ..notifications.services import notify_once, supervisor_ids
 from .access import actor_for
-from .models import Case, CaseOutcome, MediationSession, Party, ReturnVisit, Supervision, TimelineEvent
+from .models import (Case, CaseOutcome, CaseOutcomeHistory, MediationSession, Party, ReturnVisit, Supervision,
+                     TimelineEvent)
 from .risk import refresh_risk, refresh_risk_many
 from .search import index_cases
 from .routing import propose_for
@@ -292,7 +293,10 @@ def _reopen(case, user, p, now, town, extra):
     previous = case.outcome
     details = {"reason": p.reason.strip()}
     if previous is not None:
-        # The outcome row goes; what it said stays in the timeline.
+        # The current outcome moves whole into the history (agreement, terms, who closed it), so
+        # case.outcome stays "the outcome now" for statistics and the next close.
+        case.outcome_history.append(CaseOutcomeHistory.superseding(
+            previous, reopened_at=now, reopened_by_id=user.id, reason=details["reason"]))
         details["previous_outcome"] = previous.outcome
         case.outcome = None
     case.closed_at = None

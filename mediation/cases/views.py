@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,6 +18,7 @@ from ..core.risk import RULES_BY_CODE
 from ..core.vocab import Role
 from ..db import utcnow
 from ..extensions import db
+from ..forms_common import MAX_ID
 from ..labels import label
 from ..organisation.town import current_town
 from .access import actor_for, get_visible_case_or_404, sees_personal_data, visible_cases
@@ -92,9 +93,41 @@ def _queue_filters(form: QueueFilterForm, scope: str) -> list:
 @bp.route("/<reference>")
 @login_required
 def detail(reference: str):
+    """Personal data masked for everyone by default; those who work the case reveal it with a click."""
     case = get_visible_case_or_404(current_user, reference)
+    return _detail_page(case, full=False)
+
+
+@bp.route("/<reference>/reveal", methods=["POST"])
+@login_required
+def reveal(reference: str):
+    """Show this case's phone numbers, ID numbers, addresses and free text in full, and record it.
+
+    A POST (with CSRF) so that a link, a prefetch or a crawler never reveals anything."""
+    case = get_visible_case_or_404(current_user, reference)
+    if not sees_personal_data(current_user, case):
+        abort(403)
+    page = _detail_page(case, full=True)
+    fields = _revealed_fields(case)
+    # Recorded after rendering: the commit would expire what the page loaded.
+    audit.record("reveal", current_user, "case", case.reference, fields=fields, at=utcnow(), ip=request.remote_addr)
+    db.session.commit()
+    return page
+
+
+def _revealed_fields(case: Case) -> list[str]:
+    fields = {"free_text"}
+    for party in case.parties:
+        fields.update(name for name, value in (("phone", party.phone), ("id_number", party.id_number),
+                                               ("address", party.address)) if value)
+    if case.address:
+        fields.add("address")
+    return sorted(fields)
+
+
+def _detail_page(case: Case, *, full: bool) -> str:
     _load_case_parts(case)
-    full = sees_personal_data(current_user, case)
+    may_reveal = sees_personal_data(current_user, case)
     actions = available_actions(facts_for(case), actor_for(current_user, case))
     supervising = may(current_user, Page.SUPERVISION)
     absorbed_ids = [c.id for c in case.absorbed]
@@ -102,14 +135,10 @@ def detail(reference: str):
         select(TimelineEvent).options(joinedload(TimelineEvent.actor), joinedload(TimelineEvent.case))
         .where(TimelineEvent.case_id.in_([case.id, *absorbed_ids])).order_by(TimelineEvent.at, TimelineEvent.id)).all()
     duplicates = find_duplicates(case) if supervising and case.status_enum in OPEN_STATUSES else []
-    page = render_template("cases/detail.html", case=case, full=full, actions=actions, now=utcnow(),
-                           timeline=timeline, duplicates=duplicates, linked=linked_cases(case),
+    return render_template("cases/detail.html", case=case, full=full, may_reveal=may_reveal, actions=actions,
+                           now=utcnow(), timeline=timeline, duplicates=duplicates, linked=linked_cases(case),
                            supervising=supervising, risk_rules=RULES_BY_CODE,
                            mergeable={Status.REGISTERED.value, Status.ACCEPTED.value})
-    if full and case.parties:  # recorded after rendering: the commit would expire what the page loaded
-        audit.record("view_personal_data", current_user, "case", case.reference, at=utcnow(), ip=request.remote_addr)
-        db.session.commit()
-    return page
 
 
 @bp.route("/<reference>/link", methods=["POST"])
@@ -176,6 +205,25 @@ def _prepare(form, case: Case):
     return None
 
 
+def _last_event_id(case: Case) -> int:
+    """The newest timeline event when the form was shown: a stale submission lists what came after."""
+    return db.session.scalar(select(func.max(TimelineEvent.id)).where(TimelineEvent.case_id == case.id)) or 0
+
+
+STALE_CHANGES_SHOWN = 20
+
+
+def _changes_since(case: Case, seen: int | None) -> list[TimelineEvent]:
+    """The timeline events after `seen` (the newest one the user's form was built on), oldest first;
+    without a usable `seen` (a form from before this field), the last few."""
+    stmt = select(TimelineEvent).options(joinedload(TimelineEvent.actor)).where(TimelineEvent.case_id == case.id)
+    if seen is not None and 0 <= seen <= MAX_ID:
+        return db.session.scalars(stmt.where(TimelineEvent.id > seen).order_by(TimelineEvent.id)
+                                  .limit(STALE_CHANGES_SHOWN)).all()
+    recent = db.session.scalars(stmt.order_by(TimelineEvent.id.desc()).limit(5)).all()
+    return list(reversed(recent))
+
+
 def _message(err: DomainError) -> str:
     params = {k: label("status", v) if k == "status" else v for k, v in err.params.items()}
     return _(err.message, **params)
@@ -195,6 +243,7 @@ def act(reference: str, action_name: str):
     form = ACTION_FORMS[action]()
     form.tz = current_town().tz
     proposal = _prepare(form, case)
+    seen = None
     if request.method == "GET":
         if action not in available_actions(facts_for(case), actor):
             flash(_("This action is not possible while the case is %(status)s.",
@@ -218,10 +267,16 @@ def act(reference: str, action_name: str):
                 perform(case, form.then, current_user, form.payload(), now=now, town=town)
             db.session.commit()
         except (StaleVersion, StaleDataError):
+            # Someone saved first: nothing of theirs is overwritten, nothing this user typed is lost.
+            # The form comes back as typed, on the case's current version, with what changed since.
             db.session.rollback()
-            flash(_("Someone else changed this case after you opened it. Reload the case and try again."),
-                  "danger")
-            return redirect(url_for(".detail", reference=reference)), 303
+            case = get_visible_case_or_404(current_user, reference)
+            seen_before = request.form.get("seen", type=int)
+            changes = _changes_since(case, seen_before)
+            form.version.data = case.version
+            proposal = _prepare(form, case)
+            return render_template("cases/action.html", case=case, form=form, action=action, proposal=proposal,
+                                   seen=_last_event_id(case), stale_changes=changes, stale=True), 409
         except DomainError as err:
             db.session.rollback()
             case = get_visible_case_or_404(current_user, reference)
@@ -232,9 +287,13 @@ def act(reference: str, action_name: str):
                 flash(_message(err), "danger")
             proposal = _prepare(form, case)
             return render_template("cases/action.html", case=case, form=form, action=action,
-                                   proposal=proposal), 422
+                                   proposal=proposal, seen=request.form.get("seen", "")), 422
         flash(_("%(action)s: done.", action=label("action", action.value)), "success")
         return redirect(url_for(".detail", reference=case.reference), 303)
+    else:
+        seen = request.form.get("seen", "")
     status = 422 if request.method == "POST" else 200
-    return render_template("cases/action.html", case=case, form=form, action=action, proposal=proposal), status
-
+    if seen is None:
+        seen = _last_event_id(case)
+    return render_template("cases/action.html", case=case, form=form, action=action, proposal=proposal,
+                           seen=seen), status

@@ -58,13 +58,68 @@ def mask_address(value: str | None, keep: int = 6) -> str:
     return value[:keep] + "****"
 
 
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+def mask_name(value: str | None) -> str:
+    """张*国, 张*: the surname and (for three characters or more) the last character stay."""
+    if not value:
+        return ""
+    v = value.strip()
+    if len(v) <= 1:
+        return "*" * len(v)
+    if len(v) == 2:
+        return v[0] + "*"
+    return v[0] + "*" * (len(v) - 2) + v[-1]
+
+
+# Free text: identifiers as people actually type them. A digit is ASCII or full-width (an input
+# method's full-width mode gives １３８...); groups may be split by one space or dash.
+_D = "[0-9\uff10-\uff19]"
+_SEP = "[ \u3000\\-\u2010-\u2015\u2212\uff0d]?"
+_TO_ASCII = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+_IDENTIFIER_IN_TEXT = re.compile(
+    # Not the middle of a longer number, nor of a word or reference (XH-2026-000123 stays).
+    "(?<![0-9\uff10-\uff19A-Za-z])(?:"
+    # resident ID, 18 characters: region 6, birth date 8, sequence 3, check digit or X (also 6-8-4 spaced)
+    rf"(?P<id18>{_D}{{6}}{_SEP}{_D}{{8}}{_SEP}{_D}{{3}}[0-9\uff10-\uff19Xx\uff38\uff58])"
+    # mainland mobile, maybe after +86 / 0086 / (+86), whole or as 3-4-4
+    rf"|(?P<mobile>(?P<mobile_prefix>(?:[+\uff0b]|00|\uff10\uff10)[8\uff18][6\uff16]{_SEP}"
+    rf"|[(\uff08][+\uff0b]?[8\uff18][6\uff16][)\uff09]{_SEP})?"
+    rf"(?P<mobile_digits>[1\uff11][3-9\uff13-\uff19]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}))"
+    # old resident ID, 15 digits (also 6-6-3 spaced)
+    rf"|(?P<id15>{_D}{{6}}{_SEP}{_D}{{6}}{_SEP}{_D}{{3}})"
+    # landline: area code (010 and 02x have three digits, the rest four), 7 or 8 digits, maybe an extension
+    rf"|(?P<landline>(?P<area_open>[(\uff08])?(?P<area>[0\uff10](?:[12\uff11\uff12]{_D}|[3-9\uff13-\uff19]{_D}{{2}}))"
+    rf"(?(area_open)[)\uff09]){_SEP}(?P<local>{_D}{{3,4}}{_SEP}{_D}{{4}})"
+    rf"(?:(?:[-\uff0d#xX]|\u8f6c|ext\.?)(?P<ext>{_D}{{1,6}}))?)"
+    ")(?![0-9\uff10-\uff19A-Za-z])")
+_MAY_HOLD_IDENTIFIER = re.compile(f"{_D}{{3}}")  # every form above has three digits in a row
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9X]", "", text.translate(_TO_ASCII).upper())
+
+
+def _mask_match(m: re.Match) -> str:
+    if m.group("mobile"):  # the country code stays as written: it says nothing about the person
+        return (m.group("mobile_prefix") or "") + mask_phone(_digits(m.group("mobile_digits")))
+    if m.group("landline"):
+        local = _digits(m.group("local"))
+        masked = f"{_digits(m.group('area'))}-{'*' * (len(local) - 4)}{local[-4:]}"
+        return masked + ("-" + "*" * len(m.group("ext")) if m.group("ext") else "")
+    return mask_id_number(_digits(m.group(0)))
+
+
+def may_hold_identifier(text: str) -> bool:
+    """A cheap test: False means `scrub_identifiers` would return `text` unchanged."""
+    return _MAY_HOLD_IDENTIFIER.search(text) is not None
 
 
 def scrub_identifiers(text: str | None) -> str:
-    """Mask mobile and resident ID numbers written into free text (summaries, records)."""
+    """The one scrubber for free text (summaries, session records, decisions, minutes, notes) on
+    every page, print, export, notice and API answer: masks mobile numbers (+86, 0086, spaces,
+    dashes, full-width digits), landlines (with area code, maybe an extension) and 15- and
+    18-digit resident ID numbers; amounts, dates and case references stay as written."""
     if not text:
         return ""
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    if not may_hold_identifier(text):
+        return text
+    return _IDENTIFIER_IN_TEXT.sub(_mask_match, text)

@@ -13,6 +13,8 @@ class Page(StrEnum):
     STATISTICS = "statistics"
     REGISTER = "register"  # register a case, import a spreadsheet
     ADMIN = "admin"  # routing rules, calendar, deadline policy, tokens, job runs
+    ACCOUNTS = "accounts"  # create, disable, unlock users; reset passwords
+    AUDIT = "audit"  # search the audit trail
 
 
 PAGE_ROLES: dict[Page, frozenset[Role]] = {
@@ -25,6 +27,8 @@ PAGE_ROLES: dict[Page, frozenset[Role]] = {
     Page.STATISTICS: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.VIEWER}),
     Page.REGISTER: frozenset({Role.SUPERVISOR, Role.MEDIATOR, Role.LIAISON}),
     Page.ADMIN: frozenset({Role.ADMIN}),
+    Page.ACCOUNTS: frozenset({Role.ADMIN}),
+    Page.AUDIT: frozenset({Role.ADMIN}),
 }
 
 

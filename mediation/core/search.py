@@ -16,12 +16,14 @@ from dataclasses import dataclass
 PHONE, REFERENCE, NAME, WORD = "p:", "r:", "n:", "w:"
 MIN_FRAGMENT = 3  # the shortest reference fragment searched (…201)
 MAX_TERM = 40
+MAX_QUERY = 200  # characters of a query looked at: the search box takes 64; a longer one is not typed
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_HAN}]+|[0-9A-Za-z]+")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _DIGITS = re.compile(r"\D")
 _PHONE_TEXT = re.compile(r"^[0-9+()\s-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # NUL and other control characters separate words, as a space
 
 
 def phone_keys(value: str | None) -> set[str]:
@@ -89,7 +91,7 @@ class Alternative:
 
 def plan(query: str) -> list[Alternative]:
     """What a typed query looks for, best-ranked first; empty when there is nothing to look for."""
-    text = (query or "").strip()
+    text = _CONTROL.sub(" ", (query or "")[:MAX_QUERY]).strip()
     if not text:
         return []
     alternatives = []

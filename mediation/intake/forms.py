@@ -1,14 +1,13 @@
 """Manual registration: a walk-in, a phone call, or a channel case typed in by hand."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField,
+from wtforms import (BooleanField, FieldList, FormField, SelectField,
                      StringField, SubmitField, TextAreaField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..cases.forms import choices
 from ..core.identity import id_number_problem, is_valid_mobile
 from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, PartyRole
-from ..forms_common import LocalDateTimeField, not_blank
+from ..forms_common import BoundedDecimalField, BoundedIntegerField, Form, LocalDateTimeField, SubForm, not_blank, optional_int
 
 
 def valid_mobile(form, field):
@@ -22,7 +21,7 @@ def valid_id_number(form, field):
         raise ValidationError(_l(problem))
 
 
-class PartyForm(Form):
+class PartyForm(SubForm):
     """One party. A row left entirely empty is ignored; a started row must be complete."""
 
     name = StringField(_l("Name"), validators=[Length(max=64)])
@@ -49,19 +48,18 @@ class PartyForm(Form):
             raise ValidationError(_l("Give the party's name."))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     channel = SelectField(_l("Channel"), choices=choices("channel", Channel), default=Channel.WALK_IN.value)
     external_ref = StringField(_l("Channel reference (work order, incident or platform number)"),
                                validators=[Length(max=64)])
     received_at = LocalDateTimeField(_l("Received at"), validators=[InputRequired()])
     category = SelectField(_l("Category"), choices=[(c, c) for c in CATEGORIES])
     summary = TextAreaField(_l("What the dispute is about"), validators=[not_blank, Length(max=4000)])
-    village = SelectField(_l("Village or community"), coerce=lambda v: int(v) if v else None,
-                          validators=[Optional()])
+    village = SelectField(_l("Village or community"), coerce=optional_int, validators=[Optional()])
     address = StringField(_l("Address where it happened"), validators=[Length(max=255)])
-    amount = DecimalField(_l("Amount in dispute (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
-    people_involved = IntegerField(_l("People involved, if more than the parties listed"),
-                                   validators=[Optional(), NumberRange(min=1, max=100000)])
+    amount = BoundedDecimalField(_l("Amount in dispute (yuan)"), validators=[Optional()], low=0, high=MAX_AMOUNT)
+    people_involved = BoundedIntegerField(_l("People involved, if more than the parties listed"),
+                                          validators=[Optional()], low=1, high=100000)
     violence = BooleanField(_l("Violence, injury or threats reported"))
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=30)
     add_party = SubmitField(_l("Add another party"))

@@ -1,11 +1,11 @@
 """Spreadsheet import: the upload form, and the confirm and discard buttons (CSRF only)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, SubmitField
 
 from ..cases.forms import choices
 from ..core.vocab import Channel
+from ..forms_common import Form
 
 # Every channel that has its own reference: the reference is how a re-import skips rows
 # already in the system. Walk-ins have none.
@@ -13,7 +13,7 @@ IMPORT_CHANNELS = (Channel.HOTLINE_12345, Channel.GRID_PATROL, Channel.POLICE_11
                    Channel.DISPUTE_PLATFORM, Channel.REFERRAL)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     channel = SelectField(_l("Channel"), choices=choices("channel", IMPORT_CHANNELS),
                           default=Channel.HOTLINE_12345.value)
     file = FileField(_l("Spreadsheet (.xlsx or .csv, at most 1 MiB and 2,000 rows)"), validators=[
@@ -23,9 +23,9 @@ class UploadForm(FlaskForm):
     submit = SubmitField(_l("Upload and preview"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField(_l("Import"))
 
 
-class DiscardForm(FlaskForm):
+class DiscardForm(Form):
     submit = SubmitField(_l("Discard"))

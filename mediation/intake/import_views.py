@@ -168,12 +168,14 @@ def confirm(batch_id: int):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
+        _record_failure(batch_id, at_row, err.message)
         flash(_("Row %(row)s: %(problem)s Nothing was imported.", row=at_row or "-",
                 problem=_(err.message, **err.params)), "danger")
         return back
-    except Exception:  # any failure: roll everything back, say so, keep the preview
+    except Exception as exc:  # any failure: roll everything back, say so, keep the preview
         db.session.rollback()
         log.exception("import batch %s failed at row %s; rolled back", batch_id, at_row)
+        _record_failure(batch_id, at_row, type(exc).__name__)
         if at_row:
             flash(_("The import failed at row %(row)s; nothing was imported. Try again, or ask the "
                     "administrator.", row=at_row), "danger")
@@ -183,6 +185,17 @@ def confirm(batch_id: int):
     flash(_("%(created)s cases registered, %(skipped)s skipped as already in the system.",
             created=len(created), skipped=len(skipped)), "success")
     return back
+
+
+def _record_failure(batch_id: int, at_row, error: str) -> None:
+    """A confirmation that wrote nothing is recorded too, in its own transaction."""
+    try:
+        audit.record("import_failed", current_user, "import_batch", batch_id, at=utcnow(), ip=request.remote_addr,
+                     success=False, row=at_row, error=error)
+        db.session.commit()
+    except Exception:  # the failure itself is already logged; the page still answers
+        db.session.rollback()
+        log.exception("import batch %s: the failure could not be recorded", batch_id)
 
 
 @bp.post("/<int(max=2147483647):batch_id>/discard")
@@ -197,6 +210,8 @@ def discard(batch_id: int):
     discarded = db.session.execute(
         update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
         .values(status="discarded", rows=[], result=result)).rowcount
+    if discarded == 1:
+        audit.record("import_discarded", current_user, "import_batch", batch_id, at=utcnow(), ip=request.remote_addr)
     db.session.commit()
     if discarded == 1:
         flash(_("The import was discarded; nothing was registered."), "info")

@@ -2,6 +2,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Callable
 
 from ..core.schedules import Daily, Every, Weekly
@@ -28,5 +29,8 @@ def jobs(cfg: Mapping) -> dict[str, JobSpec]:
                 "Build the next joint meeting's agenda and notify the attendees' offices."),
         JobSpec("daily_reminders", sweeps.daily_reminders, Daily(cfg["JOBS_DAILY_AT"]),
                 "Remind of return visits and judicial-confirmation windows coming due."),
+        JobSpec("audit_purge", partial(sweeps.audit_purge, retention_days=cfg["AUDIT_RETENTION_DAYS"]),
+                Daily(cfg["AUDIT_PURGE_AT"]),
+                f"Remove audit rows older than {cfg['AUDIT_RETENTION_DAYS']} days (the purge is itself audited)."),
     ]
     return {spec.name: spec for spec in specs}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from ..auth import audit
 from ..cases.models import Case
 from ..cases.queries import due_state_sql, is_due_or_flagged
 from ..cases.risk import refresh_risk_many
@@ -81,3 +82,11 @@ def daily_reminders(now: datetime, town: Town) -> int:
                                 "details": {"due": row.confirmation_by.isoformat()},
                                 "dedupe_key": f"confirmation_window:{row.id}:{user_id}:{row.confirmation_by.date()}"})
     return notify_once(notices, now)
+
+
+def audit_purge(now: datetime, town: Town, *, retention_days: int) -> int:
+    """Remove audit rows older than the retention from the start of the chain, recording how many
+    and up to when in an audit row of its own (which `flask audit verify` takes as the new anchor)."""
+    removed = audit.purge(now, retention_days)
+    log.info("audit purge: %s rows older than %s days removed", removed, retention_days)
+    return removed

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 
-from ..core.identity import scrub_identifiers
+from ..core.identity import may_hold_identifier, scrub_identifiers
 from ..core.statistics import SOURCE_LABELS, ClosedTally, Source, period_statistics, source_of
 from ..labels import label
 from .safety import formula_safe
@@ -38,9 +38,6 @@ BOLD = 1  # index into cellXfs below
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # One scan finds the text that needs any work: most needs none.
 _NEEDS_WORK = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-# A mobile (11 digits) or ID number (17 digits and a check character) has 11 digits in a row: text
-# without them has nothing for scrub_identifiers to mask, and skips its two passes.
-_MAY_HOLD_NUMBER = re.compile("[0-9]{11}")
 
 
 def _text(value: str) -> str:
@@ -179,7 +176,7 @@ def _closed_case_rows(closed_rows, tally: ClosedTally, shared: list[str]) -> Ite
     something to escape, and scrubbed only when it may hold a phone or ID number."""
     sources = {s: _(SOURCE_LABELS[s]) for s in Source}
     repeated: dict[tuple[str, str], str] = {}
-    count, may_hold_number = tally.add, _MAY_HOLD_NUMBER.search
+    count = tally.add
 
     def tail(column: str, code: str, text: str) -> str:
         """A repeated value's cell (after `<c`): an index into the shared strings."""
@@ -199,7 +196,7 @@ def _closed_case_rows(closed_rows, tally: ClosedTally, shared: list[str]) -> Ite
         d = repeated.get(("D", channel)) or tail("D", channel, label("channel", channel))
         e = repeated.get(("E", outcome)) or tail("E", outcome, label("outcome", outcome))
         f = f"<c><v>{amount}</v></c>" if amount is not None else "<c/>"
-        if summary and may_hold_number(summary):
+        if summary and may_hold_identifier(summary):  # most summaries hold no number: skip the full scan
             summary = scrub_identifiers(summary)
         # The cells carry no reference (r="B2"): optional in SpreadsheetML, a cell without one is the
         # row's next column, so every column is written, an empty one as <c/>. The references made

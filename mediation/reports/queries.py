@@ -3,10 +3,12 @@ the number of cases; the figures themselves are computed in core/statistics.py f
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, and_, case as sql_case, exists, func, or_, select, text, type_coerce
+from sqlalchemy import Float, and_, case as sql_case, exists, func, or_, select, text, true, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..auth.models import User
 from ..organisation.models import Office
+from ..cases.access import case_in_scope, in_scope
 from ..cases.models import (Case, CaseOutcome, MediationSession, ReturnVisit, Supervision,
                             TimelineEvent)
 from ..cases.queries import is_due, is_open
@@ -87,35 +89,43 @@ def _first_cases(where, order, options) -> Capped[Case]:
     return capped([row[0] for row in rows], rows[0].total if rows else 0)
 
 
-def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | None = None) -> WeeklySummary:
+def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | None = None,
+                   reader: User | None = None) -> WeeklySummary:
     """Everything the weekly printout shows, in a fixed number of queries (ten) whatever the number of
-    cases: each list is LIMITed to what a meeting can discuss and counted exactly in the same query."""
+    cases: each list is LIMITed to what a meeting can discuss and counted exactly in the same query.
+
+    With a `reader`, every figure, list and agenda item covers only the cases the reader may see
+    (cases/access.py, as SQL in the same queries): a liaison's summary is its own office's."""
     start, end = local_bounds(monday, monday + timedelta(days=6), town.tz)
+    scope = _scope(reader)
+    outcome_scope = case_in_scope(reader, CaseOutcome.case_id) if reader is not None else true()
     offices = {o.id: o for o in db.session.scalars(select(Office).order_by(Office.id))}
 
     new_rows = db.session.execute(
         select(Case.channel, Case.category, Case.lead_office_id, func.count())
-        .where(Case.received_at >= start, Case.received_at < end, Case.status != Status.MERGED.value)
+        .where(Case.received_at >= start, Case.received_at < end, Case.status != Status.MERGED.value, scope)
         .group_by(Case.channel, Case.category, Case.lead_office_id)).all()
     closed_rows = db.session.execute(
         select(CaseOutcome.outcome, func.count(), func.sum(_days_between(Case.received_at, CaseOutcome.closed_at)))
         .join(Case, Case.id == CaseOutcome.case_id)
-        .where(CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end)
+        .where(CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end, scope)
         .group_by(CaseOutcome.outcome)).all()
 
     listed = (joinedload(Case.lead_office), joinedload(Case.mediator))
     window = DueWindow.at(now, town.calendar, town.tz)
-    overdue = _first_cases((is_open(), is_due(DueState.OVERDUE, window)), (Case.next_deadline, Case.id), listed)
-    due_soon = _first_cases((is_open(), is_due(DueState.DUE_SOON, window)), (Case.next_deadline, Case.id), listed)
-    high_risk = _first_cases((is_open(), Case.risk_level == RiskLevel.HIGH.value), (Case.received_at, Case.id),
+    overdue = _first_cases((is_open(), is_due(DueState.OVERDUE, window), scope), (Case.next_deadline, Case.id),
+                           listed)
+    due_soon = _first_cases((is_open(), is_due(DueState.DUE_SOON, window), scope), (Case.next_deadline, Case.id),
+                            listed)
+    high_risk = _first_cases((is_open(), Case.risk_level == RiskLevel.HIGH.value, scope), (Case.received_at, Case.id),
                              listed)
 
     mondays = trend_weeks(monday)
     bounds = bucket_bounds(mondays, town.tz)
     trend = weekly_trend(
         mondays,
-        _bucket_counts(Case.received_at, bounds, Case.status != Status.MERGED.value),
-        _bucket_counts(CaseOutcome.closed_at, bounds))
+        _bucket_counts(Case.received_at, bounds, Case.status != Status.MERGED.value, scope),
+        _bucket_counts(CaseOutcome.closed_at, bounds, outcome_scope))
 
     if meeting_id is not None:
         meeting = db.session.get(Meeting, meeting_id)  # already loaded by the view: no query
@@ -125,7 +135,8 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
                                     .order_by(Meeting.scheduled_at).limit(1))
     agenda, undecided = capped([], 0), 0
     if meeting is not None:
-        rows = _first_of(AgendaItem, (AgendaItem.meeting_id == meeting.id,), (AgendaItem.id,), AGENDA_LIMIT,
+        agenda_scope = case_in_scope(reader, AgendaItem.case_id) if reader is not None else true()
+        rows = _first_of(AgendaItem, (AgendaItem.meeting_id == meeting.id, agenda_scope), (AgendaItem.id,), AGENDA_LIMIT,
                          (joinedload(AgendaItem.case).joinedload(Case.lead_office),),
                          decided=func.count(AgendaItem.decided_at).over())
         agenda = capped([row[0] for row in rows], rows[0].total if rows else 0)
@@ -151,7 +162,12 @@ def _closed_in(start: datetime, end: datetime):
     return and_(CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end)
 
 
-def received_counts(first: date, last: date, town: Town) -> list:
+def _scope(reader: User | None):
+    """The reader's cases as a WHERE clause on Case (TRUE without a reader, or for who sees all)."""
+    return in_scope(reader) if reader is not None else true()
+
+
+def received_counts(first: date, last: date, town: Town, reader: User | None = None) -> list:
     """(category, channel, count) of the cases received in [first, last], not rejected or merged:
     one GROUP BY over a range of the received_at index."""
     start, end = local_bounds(first, last, town.tz)
@@ -159,11 +175,11 @@ def received_counts(first: date, last: date, town: Town) -> list:
     return db.session.execute(
         select(Case.category, Case.channel, func.count())
         .where(Case.received_at >= start, Case.received_at < end,
-               Case.status.not_in([Status.MERGED.value, Status.REJECTED.value]))
+               Case.status.not_in([Status.MERGED.value, Status.REJECTED.value]), _scope(reader))
         .group_by(Case.category, Case.channel)).all()
 
 
-def period_figures(first: date, last: date, town: Town) -> PeriodStatistics:
+def period_figures(first: date, last: date, town: Town, reader: User | None = None) -> PeriodStatistics:
     """Cases received in [first, last] (not rejected, not merged) by category and source; cases
     closed in it by category, outcome and amount, with escalation prevented counted in the same
     pass. Two GROUP BY queries, each a range on an indexed date, returning rows, never objects."""
@@ -172,9 +188,9 @@ def period_figures(first: date, last: date, town: Town) -> PeriodStatistics:
     closed = db.session.execute(
         select(Case.category, Case.channel, CaseOutcome.outcome, func.count(), func.sum(CaseOutcome.amount),
                func.sum(sql_case((_escalation_prevented(), 1), else_=0)))
-        .join(Case, Case.id == CaseOutcome.case_id).where(_closed_in(start, end))
+        .join(Case, Case.id == CaseOutcome.case_id).where(_closed_in(start, end), _scope(reader))
         .group_by(Case.category, Case.channel, CaseOutcome.outcome)).all()
-    return period_statistics(received_counts(first, last, town), [row[:5] for row in closed],
+    return period_statistics(received_counts(first, last, town, reader), [row[:5] for row in closed],
                              escalation_prevented=sum(int(row[5] or 0) for row in closed))
 
 
@@ -206,7 +222,7 @@ def _local_minute_sql(column, tz):
     return None
 
 
-def closed_cases(first: date, last: date, town: Town):
+def closed_cases(first: date, last: date, town: Town, reader: User | None = None):
     """The period's closed cases for the spreadsheet, one row each: (reference, category, channel,
     outcome, amount, received at, closed at, summary, escalation prevented), the times already as
     local text. The export tallies its figures from these rows (core.statistics.ClosedTally), as
@@ -227,7 +243,7 @@ def closed_cases(first: date, last: date, town: Town):
         select(Case.reference, Case.category, Case.channel, CaseOutcome.outcome,
                type_coerce(CaseOutcome.amount, Float), *times, Case.summary,
                sql_case((_escalation_prevented(), 1), else_=0))
-        .join(Case, Case.id == CaseOutcome.case_id).where(_closed_in(start, end))
+        .join(Case, Case.id == CaseOutcome.case_id).where(_closed_in(start, end), _scope(reader))
         .order_by(CaseOutcome.closed_at, CaseOutcome.id),
         execution_options={"yield_per": CLOSED_CASES_BATCH})
     if in_sql:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from ..auth import audit
 from ..auth.permissions import page_required
 from ..core.permissions import Page
-from ..cases.access import get_visible_case_or_404, sees_personal_data
+from ..cases.access import get_visible_case_or_404, sees_personal_data, visibility_clause
 from ..core.risk import RULES_BY_CODE
 from ..core.statistics import SOURCE_LABELS, Source, week_before_meeting, week_of, week_start
 from ..core.vocab import MAX_YEAR, MIN_YEAR, SUCCESS_OUTCOMES
@@ -72,7 +72,7 @@ def _weekly_context(now, town):
         monday = week_before_meeting(meeting.scheduled_at, town.tz)
     else:
         monday = week_of(now, town.tz)
-    summary = queries.weekly_summary(monday, now, town, meeting_id=meeting_id)
+    summary = queries.weekly_summary(monday, now, town, meeting_id=meeting_id, reader=current_user)
     trend = charts.grouped_bars([p.week.strftime("%m-%d") for p in summary.trend],
                                 [(_("New"), [p.new for p in summary.trend]),
                                  (_("Closed"), [p.closed for p in summary.trend])])
@@ -80,7 +80,7 @@ def _weekly_context(now, town):
                  for code in town.meeting.attendee_offices]
     nav_args = {"meeting": meeting_id} if meeting_id is not None else {}
     link_args = dict(nav_args, week=monday.isoformat()) if request.args.get("week") else nav_args
-    return dict(s=summary, trend_chart=trend, attendees=attendees, risk_rules=RULES_BY_CODE,
+    return dict(s=summary, scoped=visibility_clause(current_user) is not None, trend_chart=trend, attendees=attendees, risk_rules=RULES_BY_CODE,
                 link_args=link_args, nav_args=nav_args, prev_week=(monday - timedelta(days=7)).isoformat(),
                 next_week=(monday + timedelta(days=7)).isoformat())
 
@@ -138,7 +138,7 @@ def statistics():
     except BadRequestMessage as err:
         return render_template("reports/statistics.html", error=str(err), stats=None,
                                start=request.args.get("start", ""), end=request.args.get("end", "")), 400
-    stats = queries.period_figures(first, last, current_town())
+    stats = queries.period_figures(first, last, current_town(), current_user)
     return render_template("reports/statistics.html", error=None, stats=stats, first=first, last=last,
                            start=first.isoformat(), end=last.isoformat(), sources=list(Source),
                            source_labels=SOURCE_LABELS, charts=_statistics_charts(stats))
@@ -154,7 +154,8 @@ def statistics_xlsx():
                                start=request.args.get("start", ""), end=request.args.get("end", "")), 400
     town = current_town()
     body = statistics_workbook(first, last, current_app.config["TOWN_NAME"],
-                               queries.received_counts(first, last, town), queries.closed_cases(first, last, town))
+                               queries.received_counts(first, last, town, current_user),
+                               queries.closed_cases(first, last, town, current_user))
     audit.record("export", current_user, "statistics", f"{first.isoformat()}..{last.isoformat()}", format="xlsx", at=request_now(), ip=request.remote_addr)
     db.session.commit()
     return _attachment(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

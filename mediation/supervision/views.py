@@ -18,7 +18,7 @@ from ..core.lifecycle import Action, Payload, Status
 from ..core.risk import RiskLevel
 from ..db import utcnow
 from ..extensions import db
-from ..forms_common import MAX_ID, parse_local
+from ..forms_common import MAX_ID, has_unstorable, parse_local, whole_number
 from ..meetings.services import add_many_to_agenda, next_meeting
 from ..organisation.town import current_town
 from ..cases.models import Case
@@ -84,7 +84,7 @@ def index():
 def bulk():
     """One action on the selected cases. Each case succeeds or is refused on its own, with its reason."""
     now, town = utcnow(), current_town()
-    references = request.form.getlist("case")[:200]
+    references = [r for r in request.form.getlist("case")[:200] if not has_unstorable(r)]  # no NUL into SQL
     operation = request.form.get("operation")
     if not references or operation not in (*BULK_ACTIONS, "agenda"):
         flash(_("Choose cases and an action."), "warning")
@@ -117,16 +117,18 @@ def bulk():
 
 def _bulk_payload(operation: str, town):
     form = request.form
+    if has_unstorable(form.get("reason")):
+        raise DomainError("Remove the control characters (such as NUL) from this text.")
     if operation == "assign":
-        mediator = form.get("mediator", "")
-        if not mediator.isdigit() or int(mediator) > MAX_ID:
+        mediator = whole_number(form.get("mediator"), 1, MAX_ID)  # not isdigit(): int("²") raises
+        if mediator is None:
             raise DomainError("Choose the mediator.")
-        return {"mediator_id": int(mediator)}, None
+        return {"mediator_id": mediator}, None
     if operation == "transfer":
-        office = form.get("office", "")
-        if not office.isdigit() or int(office) > MAX_ID:
+        office = whole_number(form.get("office"), 1, MAX_ID)
+        if office is None:
             raise DomainError("Choose the new lead office.")
-        return {"lead_office_id": int(office), "reason": form.get("reason", "")}, None
+        return {"lead_office_id": office, "reason": form.get("reason", "")}, None
     if operation == "supervise":
         try:
             due = parse_local(form.get("due_at", ""), town.tz)

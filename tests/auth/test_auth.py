@@ -45,12 +45,15 @@ def test_logout_is_post_only_and_ends_the_session(client, users, login):
     assert client.get("/cases/").status_code == 302
 
 
-def test_password_change_revokes_other_sessions(client, db, users, login):
+def test_password_change_revokes_other_sessions(app, client, db, users, login):
     login(users["supervisor"])
     assert client.get("/cases/").status_code == 200
-    user = db.session.get(User, users["supervisor"].id)
-    user.set_password("a whole new password")
-    db.session.commit()
+    other = app.test_client()
+    other.post("/login", data={"username": users["supervisor"].username, "password": "correct horse battery"})
+    r = other.post("/account/password", data={"current_password": "correct horse battery",
+                                              "new_password": "Xuhang-Town-2026", "confirm": "Xuhang-Town-2026"})
+    assert r.status_code == 302
+    assert other.get("/cases/").status_code == 200  # the session that changed it goes on
     r = client.get("/cases/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 

@@ -16,8 +16,9 @@ def test_summary_numbers_masked_for_viewer_and_in_lists(client, db, users, login
     for url in (f"/cases/{case.reference}", f"/cases/?q={case.reference}"):
         page = client.get(url).get_data(as_text=True)
         assert PHONE not in page and ID not in page and "138****1234" in page, url
-    login(users["mediator"])  # assigned: the detail in full, lists masked
-    assert PHONE in client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    login(users["mediator"])  # assigned: the detail masked until revealed, lists masked
+    assert PHONE not in client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert PHONE in client.post(f"/cases/{case.reference}/reveal").get_data(as_text=True)
     assert PHONE not in client.get("/cases/").get_data(as_text=True)
 
 
