@@ -14,6 +14,7 @@ import config
 
 from . import cli, models, templating  # models: every model registered before migrations look
 from .admin.accounts import bp as accounts_bp
+from .admin.risk_views import bp as risk_rules_bp
 from .admin.audit_views import bp as audit_bp
 from .admin.views import bp as admin_bp
 from .api import cli as api_cli
@@ -99,7 +100,7 @@ def _connection_settings(dbapi_connection, connection_record):
 
 def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
-    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, accounts_bp, api_bp, api_admin_bp,
+    for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, accounts_bp, risk_rules_bp, api_bp, api_admin_bp,
                       notifications_bp, dashboard_bp, meetings_bp, reports_bp, audit_bp):
         app.register_blueprint(blueprint)
 

@@ -94,7 +94,10 @@ def _load_cases(rng, count, villages, offices, users, now, town):
                              id_number=fake_id_number(rng) if rng.random() < 0.6 else "",
                              address=f"徐行镇{village.name}{rng.randint(1, 300)}号"),
                    PartyData(name=fake_name(rng), role=PartyRole.RESPONDENT.value,
-                             phone=fake_mobile(rng) if rng.random() < 0.8 else "")]
+                             phone=fake_mobile(rng) if rng.random() < 0.8 else "",
+                             # an address, as a written agreement names each party (art. 29); not from
+                             # rng, so the rest of the demo stays as it was
+                             address=f"徐行镇{village.name}{i % 300 + 1}号")]
         violent = channel == Channel.POLICE_110 and rng.random() < 0.4
         if rng.random() < 0.1:
             parties[0].vulnerable = True
@@ -166,11 +169,14 @@ def _drive(case, target, t, rng, offices, users, town, open_targets, village, no
         return
     outcome = rng.choices(list(Outcome)[:3], [6, 2, 2])[0]
     amount = Decimal(rng.randrange(0, 80000, 500))
+    closing_at = step()
+    signed = closing_at.astimezone(town.tz).date() if outcome == Outcome.AGREEMENT_WRITTEN else None
     act(Action.CLOSE, mediator, Payload(
         outcome=outcome, agreement_text="被申请人向申请人支付补偿款，双方就此纠纷再无其他争议。",
         amount=amount if outcome != Outcome.FAILED_REFERRED else None,
         performance_terms="协议签订之日起十五日内一次性支付" if outcome == Outcome.AGREEMENT_WRITTEN else "",
-        referred_to="嘉定区人民法院" if outcome == Outcome.FAILED_REFERRED else ""))
+        signed_on=signed, performance_due_on=signed + timedelta(days=15) if signed else None,
+        referred_to="嘉定区人民法院" if outcome == Outcome.FAILED_REFERRED else ""), at=closing_at)
     if target == Status.CLOSED:
         return
     act(Action.FOLLOW_UP, mediator, Payload(performance="performed"), extra={"notes": "已履行，双方关系平稳"})

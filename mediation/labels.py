@@ -6,6 +6,8 @@ from functools import lru_cache
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
+from .core.deadlines import PROVISIONAL_REASON, STAGE_BASIS
+
 LABELS: dict[str, dict[str, str]] = {
     "status": {
         "registered": _l("Registered"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
@@ -63,6 +65,9 @@ LABELS: dict[str, dict[str, str]] = {
     "stage": {"accept": _l("accept or reject"), "conclude": _l("conclude mediation"),
               "follow_up": _l("return visit"), "reply": _l("answer the channel"),
               "supervision": _l("supervision instruction"), "confirmation": _l("judicial confirmation")},
+    # Each deadline's rule and basis (core.deadlines.STAGE_BASIS), shown beside it; why one is provisional.
+    "stage_basis": {stage: _l(basis) for stage, basis in STAGE_BASIS.items()},
+    "deadline_note": {"provisional": _l(PROVISIONAL_REASON)},
     "duplicate": {"same_phone": _l("same phone"), "same_id_number": _l("same ID number"),
                   "same_name_same_village": _l("same name in the same village"),
                   "similar_address": _l("similar address"), "two_shared_parties": _l("two parties in common"),

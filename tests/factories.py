@@ -42,7 +42,7 @@ class CaseFactory:
             received_at=now - timedelta(hours=2), category=category, summary=summary,
             village_id=self.town["villages"][village].id, address="徐行镇小庙村88号",
             parties=parties or [PartyData("张三", "applicant", VALID_PHONE, VALID_ID, "徐行镇小庙村88号"),
-                                PartyData("李四", "respondent", "13900001111")])
+                                PartyData("李四", "respondent", "13900001111", "", "徐行镇小庙村90号")])
         case = register_case(data, self.users["supervisor"], now=now, town=current_town())
         for action in PATHS[status]:
             self.act(case, action, lead=lead, co=co, mediator=mediator)
@@ -66,8 +66,10 @@ class CaseFactory:
             actor, extra = assigned, {"record": "双方陈述意见", "method": "in_person"}
         elif action == Action.CLOSE:
             actor = assigned
+            signed = utcnow().astimezone(current_town().tz).date()
             payload = Payload(outcome=Outcome.AGREEMENT_WRITTEN, agreement_text="赔偿500元",
-                              amount=Decimal("500"), performance_terms="七日内付清")
+                              amount=Decimal("500"), performance_terms="七日内付清", signed_on=signed,
+                              performance_due_on=signed + timedelta(days=7))
         elif action == Action.FOLLOW_UP:
             actor, payload = assigned, Payload(performance="performed")
         perform(case, action, actor, payload, now=utcnow(), town=current_town(), session_details=extra)

@@ -619,7 +619,7 @@ STALE_TYPED = {
     "log_session": {"held_at": "2024-05-06T10:00", "method": "in_person", "record": "第二次面谈：双方同意分期赔偿，细节待定",
                     "next_steps": "下周三再约双方"},
     "close": {"outcome": "agreement_written", "agreement_text": "李四于十日内赔偿张三修理费", "amount": "1800",
-              "performance_terms": "十日内一次付清"},
+              "performance_terms": "十日内一次付清", "signed_on": "2024-05-06", "performance_due_on": "2024-05-16"},
 }
 
 

@@ -1,8 +1,11 @@
 """Admin commands: create-user reads the password from stdin; offices lists codes; seed-demo."""
+from datetime import date
+
 from sqlalchemy import func, select
 
 from mediation.auth.models import User
 from mediation.cases.models import Case
+from mediation.organisation.models import CalendarOverride
 
 
 def test_create_user_reads_password_from_stdin(runner, db, town):
@@ -49,3 +52,28 @@ def test_seed_demo_loads_every_state_and_channel_once(runner, db):
     again = runner.invoke(args=["seed-demo"])
     assert "already" in again.output
     assert db.session.scalar(select(func.count()).select_from(Case)) == 60
+
+
+def test_calendar_show_a_year_the_package_does_not_know(runner, db):
+    db.session.add(CalendarOverride(day=date(2027, 2, 20), is_workday=True, note="春节 调休"))
+    db.session.commit()
+    result = runner.invoke(args=["calendar", "show", "2027"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "2027-01-01 holiday 元旦 statutory" in lines
+    # 除夕–初三 are 5–8 February; the 6th and 7th are a weekend anyway, so only the weekdays are listed.
+    assert {"2027-02-05 holiday 春节 statutory", "2027-02-08 holiday 春节 statutory"} <= set(lines)
+    assert not any(line.startswith(("2027-02-06", "2027-02-07")) for line in lines)
+    assert "2027-02-20 workday 春节_调休 admin" in lines
+    assert all(len(line.split(" ")) == 4 and line.split(" ")[1] in ("holiday", "workday") for line in lines)
+    assert lines == sorted(lines)
+
+
+def test_calendar_show_a_year_the_package_knows(runner, db):
+    result = runner.invoke(args=["calendar", "show", "2026"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert {"2026-01-01 holiday 元旦 package", "2026-02-14 workday 春节 package", "2026-02-16 holiday 春节 package",
+            "2026-02-28 workday 春节 package", "2026-10-01 holiday 国庆节 package"} <= set(lines)
+    assert not any(line.startswith("2026-02-15") for line in lines)  # a Sunday off is no exception
+    assert runner.invoke(args=["calendar", "show", "twenty"]).exit_code != 0

@@ -84,6 +84,7 @@ TABLE = [
     ("POST", "/admin/deadlines/<int(max=2147483647):policy_id>/delete", f"/admin/deadlines/{NONE}/delete",
      "404 403 403 403 403 403 403 403 L"),
     ("GET", "/admin/jobs", "/admin/jobs", ADMIN_ONLY),
+    ("GET", "/admin/risk/", "/admin/risk/", ADMIN_ONLY),
     ("GET", "/admin/routing", "/admin/routing", ADMIN_ONLY),
     ("GET", "/admin/routing/new", "/admin/routing/new", ADMIN_ONLY),
     ("POST", "/admin/routing/new", "/admin/routing/new", "422 403 403 403 403 403 403 403 L"),

@@ -14,8 +14,10 @@ from ..cases.routing import load_default_rules
 from ..extensions import db
 from ..db import utcnow
 from ..jobs.models import JobRun
+from ..jobs.recompute import JOB_NAME as RECOMPUTE_JOB
 from ..jobs.registry import jobs
-from ..organisation.town import current_town, missing_calendar_years
+from ..jobs.runner import run_job
+from ..organisation.town import calendar_exceptions, current_town, missing_calendar_years
 from .forms import CalendarOverrideForm, CalendarYearForm, DeadlinePolicyForm, RoutingRuleForm
 from ..organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
 
@@ -104,18 +106,25 @@ def calendar():
                      is_workday=row.is_workday, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
         flash(_("Saved."), "success")
+        _recompute_open_cases()
         return redirect(url_for(".calendar"), 303)
     if year_form.submit_year.data and year_form.validate_on_submit():
-        if db.session.get(CalendarYear, year_form.year.data) is None:
+        new = db.session.get(CalendarYear, year_form.year.data) is None
+        if new:
             db.session.add(CalendarYear(year=year_form.year.data, entered_by_id=current_user.id))
             audit.record("calendar_year", current_user, "calendar", year_form.year.data, at=utcnow(), ip=request.remote_addr)
             db.session.commit()
         flash(_("Saved."), "success")
+        if new:
+            _recompute_open_cases()  # the year's deadlines are no longer provisional
         return redirect(url_for(".calendar"), 303)
     overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
     entered = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+    town, notes = current_town(), {o.day: o.note for o in overrides}
+    # What deadlines into each provisional year use now, for the admin to check against the State Council's notice.
+    in_use = {year: calendar_exceptions(town.calendar, year, notes) for year in missing_calendar_years(town, utcnow())}
     return render_template("admin/calendar.html", form=form, year_form=year_form, overrides=overrides,
-                           entered=entered, missing=missing_calendar_years(current_town(), utcnow())), 422 if form.errors or year_form.errors else 200
+                           entered=entered, missing=list(in_use), in_use=in_use), 422 if form.errors or year_form.errors else 200
 
 
 @bp.route("/calendar/<day>/delete", methods=["POST"])
@@ -130,6 +139,7 @@ def delete_override(day: str):
     db.session.delete(row)
     audit.record("calendar_override_deleted", current_user, "calendar", day, at=utcnow(), ip=request.remote_addr)
     db.session.commit()
+    _recompute_open_cases()
     return redirect(url_for(".calendar"), 303)
 
 
@@ -149,7 +159,8 @@ def deadlines():
         audit.record("deadline_policy", current_user, "deadline_policy", row.id, stage=row.stage, channel=row.channel,
                      variant=row.variant, days=row.days, unit=row.unit, at=utcnow(), ip=request.remote_addr)
         db.session.commit()
-        flash(_("Saved. New deadlines follow it; a case's deadlines are recomputed at its next change."), "success")
+        flash(_("Saved."), "success")
+        _recompute_open_cases()
         return redirect(url_for(".deadlines"), 303)
     rows = db.session.scalars(select(DeadlinePolicy).order_by(DeadlinePolicy.stage, DeadlinePolicy.channel,
                                                               DeadlinePolicy.variant)).all()
@@ -164,7 +175,20 @@ def delete_policy(policy_id: int):
                  channel=row.channel, variant=row.variant, at=utcnow(), ip=request.remote_addr)
     db.session.delete(row)
     db.session.commit()
+    _recompute_open_cases()
     return redirect(url_for(".deadlines"), 303)
+
+
+def _recompute_open_cases() -> None:
+    """After a committed calendar or policy change: recompute every open case's deadlines now, as a
+    recorded job run (set-based, so it fits in the request), and tell the admin how many moved."""
+    now = utcnow()
+    result = run_job(RECOMPUTE_JOB, now, fire_time=now)
+    if result.status == "ran":
+        flash(_("Deadlines recomputed; open cases whose deadline moved: %(n)s.", n=result.rows), "info")
+    else:
+        flash(_("Recomputing the open cases' deadlines failed (see Scheduled jobs); the daily run tries again."),
+              "danger")
 
 
 @bp.route("/jobs")

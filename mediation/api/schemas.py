@@ -24,15 +24,16 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, Field, StrictB
                       StrictStr, ValidationError, ValidationInfo, WrapValidator, model_validator)
 from pydantic_core import PydanticCustomError
 
-from ..core.identity import id_number_problem, is_valid_mobile, normalize_phone
+from ..core.contact import ContactError, parse_id_number, parse_phone
+from ..core.identity import TYPED_MAX
 from ..core.lifecycle import Status
 from ..core.vocab import CATEGORIES, MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Channel, Outcome, PartyRole
 
 MAX_EXTERNAL_ID = 64
 MAX_SUMMARY = 10_000
 MAX_NAME = 64
-MAX_PHONE = 20
-MAX_ID_NUMBER = 18
+MAX_PHONE = TYPED_MAX  # as sent: "+86 138 0013 8000", "(0512) 6666 8888 转 123"
+MAX_ID_NUMBER = TYPED_MAX  # as sent: spaced, full-width, or the 15 digits of an older card
 MAX_ADDRESS = 255
 MAX_VILLAGE = 64
 MAX_PARTIES = 100
@@ -221,16 +222,17 @@ def _query_int(low: int, high: int) -> Any:
                      say(greater_than_equal=between, less_than_equal=between)]
 
 
-def _mobile(value: str) -> str:
-    if value and not is_valid_mobile(value):
-        raise _fail("A mobile number has 11 digits and starts with 13 to 19.")
-    return normalize_phone(value)
-
-
-def _id_number(value: str) -> str:
-    if value and (problem := id_number_problem(value)):
-        raise _fail(problem)
-    return value
+def _contact(parse):
+    """Checked with core.contact, as the form and the import do; kept as sent (stripped), since
+    register_case stores the normal form beside what was sent."""
+    def check(value: str) -> str:
+        if value:
+            try:
+                parse(value)
+            except ContactError as err:
+                raise _fail(err.message) from None
+        return value
+    return check
 
 
 def _json_problem(value: Any) -> str | None:
@@ -290,10 +292,17 @@ class Party(_Object):
 
     name: required_text(MAX_NAME)
     role: PartyRoleChoice
-    phone: Annotated[optional_text(MAX_PHONE), AfterValidator(_mobile)] = Field(
-        "", description="Mainland mobile number: 11 digits starting 13 to 19 (spaces, dashes ignored).")
-    id_number: Annotated[optional_text(MAX_ID_NUMBER), AfterValidator(_id_number)] = Field(
-        "", description="18-character resident ID number (GB 11643), check digit verified.")
+    phone: Annotated[optional_text(MAX_PHONE), AfterValidator(_contact(parse_phone))] = Field(
+        "", description=(
+            "Mainland phone number as the caller gave it: a mobile (11 digits starting 13 to 19, maybe after "
+            "+86 or 0086) or a landline with its area code (021-59591234, 0512-66668888转123), or without one "
+            "for the town's own; spaces, dashes, brackets and full-width digits are fine. Stored as sent and "
+            "in normal form (13800138000, 021-59591234-123)."),
+        examples=["+86 138 0013 8000", "021-59591234"])
+    id_number: Annotated[optional_text(MAX_ID_NUMBER), AfterValidator(_contact(parse_id_number))] = Field(
+        "", description=(
+            "Resident ID number (GB 11643): 18 characters, check digit verified, or the 15 digits of a card "
+            "issued before 1999 (stored widened to 18). Spaces and full-width characters are fine."))
     address: optional_text(MAX_ADDRESS) = ""
     vulnerable: Flag = Field(False, description="Elderly, minor or disabled.")
     has_petitioned: Flag = Field(False, description="Has petitioned (信访) before.")
@@ -410,6 +419,7 @@ class Deadlines(BaseModel):
 
     accept_by: datetime | None
     conclude_by: datetime | None
+    reply_by: datetime | None  # the channel's own reply deadline (12345); still owed after a merge
 
 
 class CaseOutcome(BaseModel):

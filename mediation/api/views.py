@@ -307,7 +307,8 @@ def case_json(case: Case, tz: tzinfo) -> dict:
         "status_note": status_note(case, tz),
         "received_at": _iso(case.received_at, tz),
         "updated_at": _iso(case.updated_at, tz),
-        "deadlines": {"accept_by": _iso(case.accept_by, tz), "conclude_by": _iso(case.conclude_by, tz)},
+        "deadlines": {"accept_by": _iso(case.accept_by, tz), "conclude_by": _iso(case.conclude_by, tz),
+                      "reply_by": _iso(case.reply_by, tz)},
         "merged_into": case.merged_into.reference if case.merged_into_id else None,
         "outcome": _outcome(case, tz),
         "url": url_for("api.get_case", reference=case.reference, _external=True),
@@ -327,7 +328,11 @@ def status_note(case: Case, tz: tzinfo) -> str:
         office = f" with {case.lead_office.name}" if case.lead_office is not None else ""
         return f"In mediation{office}; to conclude by {_day(case.conclude_by, tz)}."
     if status == Status.MERGED.value:
-        return f"Merged into {case.merged_into.reference}, which handles the same dispute."
+        survivor = case.merged_into
+        note = f"Merged into {survivor.reference}, which handles the same dispute"
+        if survivor.closed_at is not None and survivor.outcome is not None:
+            note += f"; it is closed: {_OUTCOME_TEXT.get(survivor.outcome.outcome, survivor.outcome.outcome)}"
+        return note + "."
     if status in _CLOSED and case.outcome is not None:
         note = f"Closed: {_OUTCOME_TEXT.get(case.outcome.outcome, case.outcome.outcome)}"
         if case.outcome.referred_to:

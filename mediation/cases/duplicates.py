@@ -10,7 +10,7 @@ from ..core.errors import DomainError
 from ..core.lifecycle import Status
 from ..extensions import db
 from .models import Case, CaseLink, Party, TimelineEvent
-from .risk import related_case_ids
+from .risk import refresh_risk_many, related_case_ids
 
 
 CANDIDATES = 200  # cases scored in Python per suggestion: a busy village has thousands a month
@@ -69,3 +69,4 @@ def link_cases(case: Case, other: Case, user: User, now: datetime) -> None:
         db.session.add(TimelineEvent(case=a, at=now, actor_id=user.id, action="link", from_status=a.status,
                                      to_status=a.status, details={"linked_case": b.reference}))
     db.session.flush()
+    refresh_risk_many([case, other], now)  # one dispute now: neither is the other's repeat any more

@@ -2,11 +2,12 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
-from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, Outcome, Performance, SessionMethod
+from ..core.vocab import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, CATEGORIES, Channel, Outcome, Performance, SessionMethod
 from ..forms_common import (BoundedDecimalField, BoundedIntegerField, Form, LocalDateTimeField, MultiCheckboxField,
                             choices, not_blank, optional_int, version_number)
 from ..labels import LABELS
@@ -114,11 +115,20 @@ class LogSessionForm(ActionForm):
                 "next_steps": self.next_steps.data or ""}
 
 
+def _plausible_year(form, field):
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(_l("Give a date between %(low)s and %(high)s.", low=MIN_YEAR, high=MAX_YEAR))
+
+
 class CloseForm(ActionForm):
     outcome = RadioField(_l("Outcome"), choices=choices("outcome", Outcome), validators=[InputRequired()])
     agreement_text = TextAreaField(_l("What was agreed"), validators=[Length(max=20000)])
     amount = BoundedDecimalField(_l("Amount (yuan)"), validators=[Optional()], low=0, high=MAX_AMOUNT)
     performance_terms = TextAreaField(_l("How and when it is performed"), validators=[Length(max=4000)])
+    performance_due_on = DateField(_l("Performed by (date)"), validators=[Optional(), _plausible_year])
+    signed_on = DateField(_l("Signed on (written agreement)"), validators=[Optional(), _plausible_year])
+    effective_on = DateField(_l("In effect from (if not the signing date)"),
+                             validators=[Optional(), _plausible_year])
     referred_to = StringField(_l("Referred to (court, arbitration, administrative body, petition)"),
                               validators=[Length(max=255)])
 
@@ -127,6 +137,8 @@ class CloseForm(ActionForm):
                        agreement_text=self.agreement_text.data or "",
                        amount=Decimal(self.amount.data) if self.amount.data is not None else None,
                        performance_terms=self.performance_terms.data or "",
+                       performance_due_on=self.performance_due_on.data, signed_on=self.signed_on.data,
+                       effective_on=self.effective_on.data,
                        referred_to=self.referred_to.data or "")
 
 

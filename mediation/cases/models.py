@@ -5,16 +5,19 @@ statistics, reports and prints read), and reopening a case moves that row whole,
 it, when and why, into `case_outcome_history`, which is only ever inserted into. A `superseded_at`
 flag on case_outcomes would have made every report filter it; a separate table leaves them right.
 """
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer,
                         Numeric, String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..organisation.models import Office, Village
 from ..auth.models import User
+from ..core.contact import id_number_sex
+from ..core.identity import TYPED_MAX
 from ..core.lifecycle import Status
+from ..core.risk import birth_date as birth_date_in
 from ..core.vocab import Channel
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
@@ -159,13 +162,26 @@ class Party(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(16))
+    # The normal forms (core.contact), which duplicates, risk and search match on; beside each,
+    # what was typed or sent (+86 138 0013 8000, a 15-digit card), kept as evidence of the intake.
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone_typed: Mapped[str | None] = mapped_column(String(TYPED_MAX))
     id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    id_number_typed: Mapped[str | None] = mapped_column(String(TYPED_MAX))
     address: Mapped[str | None] = mapped_column(String(255))
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)  # elderly, minor or disabled
     has_petitioned: Mapped[bool] = mapped_column(Boolean, default=False)  # has petitioned (信访) before
 
     case: Mapped[Case] = relationship(back_populates="parties")
+
+    @property
+    def sex(self) -> str | None:
+        """'male' or 'female', read from the ID number; None without one."""
+        return id_number_sex(self.id_number) if self.id_number and len(self.id_number) == 18 else None
+
+    @property
+    def birth_date(self) -> date | None:
+        return birth_date_in(self.id_number)
 
 
 class TimelineEvent(db.Model):
@@ -229,6 +245,11 @@ class CaseOutcome(db.Model):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     performance_terms: Mapped[str | None] = mapped_column(Text)
     referred_to: Mapped[str | None] = mapped_column(String(255))
+    # 人民调解法 art. 29: signed on, in effect from (the last signature or seal; art. 33's window runs
+    # from it), and performed by. Local dates, as written on the agreement.
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    performance_due_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
@@ -254,7 +275,11 @@ class CaseOutcomeHistory(db.Model):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     performance_terms: Mapped[str | None] = mapped_column(Text)
     referred_to: Mapped[str | None] = mapped_column(String(255))
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    performance_due_on: Mapped[date | None] = mapped_column(Date)
+    # Indexed: statistics count each period's closings from here too, so a reopen never changes a closed period.
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reopened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reopened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -1,12 +1,13 @@
 """Gather the facts the escalation-risk rules need from the database, and store the verdict."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
 from ..core.lifecycle import OPEN_STATUSES
 from ..core.risk import HIGH_AMOUNT, REPEAT_WINDOW_DAYS, RiskFacts, assess, is_vulnerable_by_age
-from ..core.vocab import Channel
+from ..core.vocab import Channel, PartyRole
 from ..extensions import db
+from ..organisation.town import current_town
 from .models import Case, CaseLink, Party
 
 
@@ -34,34 +35,53 @@ def refresh_risk(case: Case, now: datetime) -> None:
 
 def refresh_risk_many(cases: list[Case], now: datetime) -> None:
     """Assess each case's escalation risk and store the verdict: two statements for any number
-    of cases (earlier cases of the same phones or ID numbers; links between cases)."""
+    of cases (parties of earlier cases with the same phones or ID numbers; links between cases)."""
     if not cases:
         return
     phones = {p.phone for c in cases for p in c.parties if p.phone}
     id_numbers = {p.id_number for c in cases for p in c.parties if p.id_number}
-    by_party: dict[tuple[str, str], list] = {}
+    by_key: dict[tuple[str, str], list] = {}
     if phones or id_numbers:
         conditions = ([Party.phone.in_(phones)] if phones else []) + \
                      ([Party.id_number.in_(id_numbers)] if id_numbers else [])
         rows = db.session.execute(
-            select(Party.phone, Party.id_number, Case.id, Case.channel, Case.received_at)
+            select(Party.id.label("party_id"), Party.phone, Party.id_number, Case.id, Case.channel,
+                   Case.received_at)
             .join(Case, Case.id == Party.case_id).where(or_(*conditions))).all()
         for row in rows:
             for key in (("phone", row.phone), ("id", row.id_number)):
                 if key[1]:
-                    by_party.setdefault(key, []).append(row)
+                    by_key.setdefault(key, []).append(row)
     related = _related_ids(cases)
+    today = now.astimezone(current_town().tz).date()
     for case in cases:
-        keys = {("phone", p.phone) for p in case.parties if p.phone} | \
-               {("id", p.id_number) for p in case.parties if p.id_number}
-        earlier = {row.id: row for key in keys for row in by_party.get(key, [])
-                   if row.id != case.id and row.received_at <= case.received_at
-                   and row.id not in related.get(case.id, set())}
-        _store(case, list(earlier.values()), now)
+        _store(case, _same_parties_before(case, by_key, related.get(case.id, set())), now, today)
 
 
-def _store(case: Case, earlier: list, now: datetime) -> None:
-    today = now.date()
+def _same_parties_before(case: Case, by_key: dict, related: set[int]) -> list:
+    """Earlier cases between the same two sides: a party of this case's applicant side and one of
+    its respondent side are both parties of the earlier case (two different ones, either way
+    round). A shared phone alone (the same caller reporting one dispute twice) is not enough."""
+    sides = {PartyRole.APPLICANT.value: set(), PartyRole.RESPONDENT.value: set()}
+    earlier_rows = {}
+    for party in case.parties:
+        if party.role not in sides:
+            continue
+        for key in (("phone", party.phone), ("id", party.id_number)):
+            if key[1]:
+                for row in by_key.get(key, []):
+                    if row.id != case.id and row.received_at <= case.received_at and row.id not in related:
+                        sides[party.role].add((row.id, row.party_id))
+                        earlier_rows[row.id] = row
+    applicants, respondents = sides[PartyRole.APPLICANT.value], sides[PartyRole.RESPONDENT.value]
+    earlier: dict[int, object] = {}
+    for case_id, party_id in applicants:
+        if any(other_case == case_id and other_party != party_id for other_case, other_party in respondents):
+            earlier[case_id] = earlier_rows[case_id]
+    return list(earlier.values())
+
+
+def _store(case: Case, earlier: list, now: datetime, today: date) -> None:
     open_case = case.status in {s.value for s in OPEN_STATUSES}
     facts = RiskFacts(
         violence=case.violence,

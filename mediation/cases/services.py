@@ -16,7 +16,7 @@ from ..organisation.models import Office
 from ..auth.models import User
 from ..core import deadlines
 from ..core.errors import DomainError, StaleVersion, TransitionRefused
-from ..core.lifecycle import Action, CaseFacts, Payload, Status, decide
+from ..core.lifecycle import Action, CaseFacts, PartyFacts, Payload, Status, decide
 from ..core.town import Town
 from ..core.vocab import Outcome, Role
 from ..extensions import db
@@ -35,7 +35,9 @@ def facts_for(case: Case) -> CaseFacts:
     return CaseFacts(status=case.status_enum, sessions_logged=len(case.sessions),
                      extended=case.extension_days > 0, lead_office_id=case.lead_office_id,
                      case_id=case.id, suspended=case.suspended_at is not None,
-                     office_ids=frozenset(case.office_ids))
+                     office_ids=frozenset(case.office_ids), has_summary=bool((case.summary or "").strip()),
+                     parties=tuple(PartyFacts(name=p.name or "", has_id_number=bool((p.id_number or "").strip()),
+                                              has_address=bool((p.address or "").strip())) for p in case.parties))
 
 
 def perform(case: Case, action: Action, user: User, payload: Payload, *, now: datetime, town: Town,
@@ -44,7 +46,7 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
     if expected_version is not None and expected_version != case.version:
         raise StaleVersion("Someone else changed this case after you opened it. "
                            "Reload the case and try again.")
-    payload.now = now
+    payload.now, payload.today = now, now.astimezone(town.tz).date()
     _complete_payload(payload)
     event = _decide_and_apply(case, action, user, payload, now, town, session_details or {})
     event.case = case
@@ -63,7 +65,7 @@ def perform_many(cases: list[Case], action: Action, user: User, payload: Payload
     fixed number of statements, whatever the number of cases."""
     if action == Action.MERGE:
         raise ValueError("cases are merged one at a time")
-    payload.now = now
+    payload.now, payload.today = now, now.astimezone(town.tz).date()
     _complete_payload(payload)
     load_for_lifecycle(cases)
     done, refused, events, extra = [], [], [], {"new_supervisions": []}
@@ -130,6 +132,8 @@ def _decide_and_apply(case: Case, action: Action, user: User, payload: Payload, 
         case.status = to_status.value
         case.updated_at = now  # always an UPDATE, so the version moves even when only children changed
         refresh_deadlines(case, town)
+        for absorbed in case.absorbed:  # their channel reply deadlines run until this case concludes
+            refresh_deadlines(absorbed, town)
     log.info("case %s: %s by %s (%s -> %s)", case.reference, action, user.username, from_status, to_status)
     return TimelineEvent(case_id=case.id, at=now, actor_id=user.id, action=action.value,
                          from_status=from_status.value, to_status=to_status.value, details=details)
@@ -142,10 +146,12 @@ def refresh_deadlines(case: Case, town: Town) -> None:
         status=case.status_enum, channel=case.channel, received_at=case.received_at,
         mediation_started_at=case.mediation_started_at, closed_at=case.closed_at,
         written_agreement=case.outcome is not None and case.outcome.outcome == Outcome.AGREEMENT_WRITTEN,
+        agreement_effective_on=case.outcome.effective_on if case.outcome is not None else None,
         extension_days=case.extension_days, suspended_at=case.suspended_at,
         suspended_seconds=case.suspended_seconds or 0.0, channel_due_at=case.channel_due_at,
         channel_variant="complex" if details.get("complex") else details.get("work_order_type"),
-        supervision_due_at=case.supervision_due_at)
+        supervision_due_at=case.supervision_due_at,
+        survivor_closed=case.merged_into is not None and case.merged_into.closed_at is not None)
     due = deadlines.compute(clock, town.policy, town.calendar, town.tz)
     case.accept_by, case.conclude_by, case.follow_up_by = due.accept_by, due.conclude_by, due.follow_up_by
     case.confirmation_by, case.reply_by = due.confirmation_by, due.reply_by
@@ -257,10 +263,12 @@ def _suspend(case, user, p, now, town, extra):
 
 
 def _resume(case, user, p, now, town, extra):
-    paused = (now - case.suspended_at).total_seconds()
-    case.suspended_seconds = (case.suspended_seconds or 0.0) + paused
+    # Suspension counts in whole days (DESIGN.md): the number of local dates from suspending to resuming,
+    # so a deadline moved by it still ends at 23:59:59.
+    days = (now.astimezone(town.tz).date() - case.suspended_at.astimezone(town.tz).date()).days
+    case.suspended_seconds = (case.suspended_seconds or 0.0) + days * 86400.0
     case.suspended_at = None
-    return {"suspended_days": round(paused / 86400, 1)}
+    return {"suspended_days": days}
 
 
 def _close(case, user, p, now, town, extra):
@@ -269,10 +277,21 @@ def _close(case, user, p, now, town, extra):
     case.outcome = CaseOutcome(outcome=p.outcome.value, closed_at=now, closed_by_id=user.id,
                                agreement_text=p.agreement_text.strip() or None,
                                amount=p.amount, performance_terms=p.performance_terms.strip() or None,
-                               referred_to=p.referred_to.strip() or None)
+                               referred_to=p.referred_to.strip() or None, **_agreement_dates(p))
     case.closed_at = now
     _supervisions_done(case, now)
     return {"outcome": p.outcome.value, "amount": str(p.amount) if p.amount is not None else None}
+
+
+def _agreement_dates(p: Payload) -> dict:
+    """The dates an agreement carries: a written one is in effect once signed and sealed (art. 29) unless
+    it says later; an oral one from the day it was reached (art. 30). Other outcomes have none."""
+    if p.outcome == Outcome.AGREEMENT_WRITTEN:
+        return {"signed_on": p.signed_on, "effective_on": p.effective_on or p.signed_on,
+                "performance_due_on": p.performance_due_on}
+    if p.outcome == Outcome.AGREEMENT_ORAL:
+        return {"signed_on": None, "effective_on": p.effective_on, "performance_due_on": p.performance_due_on}
+    return {"signed_on": None, "effective_on": None, "performance_due_on": None}
 
 
 def _supervisions_done(case: Case, now: datetime) -> None:
@@ -318,7 +337,8 @@ def _merge(case, user, p, now, town, extra):
     for party in case.parties:  # the survivor absorbs the parties it does not have yet
         if (party.name, party.phone) not in known:
             target.parties.append(Party(name=party.name, role=party.role, phone=party.phone,
-                                        id_number=party.id_number, address=party.address,
+                                        phone_typed=party.phone_typed, id_number=party.id_number,
+                                        id_number_typed=party.id_number_typed, address=party.address,
                                         vulnerable=party.vulnerable, has_petitioned=party.has_petitioned))
     target.updated_at = now
     db.session.add(TimelineEvent(case=target, at=now, actor_id=user.id, action="absorbed",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from .errors import N_
 from .lifecycle import Status
 from .workdays import WorkCalendar
 
@@ -46,6 +47,26 @@ DEFAULT_PERIODS: dict[PolicyKey, Period] = {
 }
 
 
+# Where each deadline comes from (DESIGN.md's deadline table), keyed by the stage names a case
+# stores (next_stage): the page and the case file name it beside the date. English msgids.
+STAGE_BASIS: dict[str, str] = {
+    "accept": N_("“解纷一件事” practice: the party is contacted within 1 working day of receipt "
+                 "(town policy)"),
+    "conclude": N_("人民调解工作若干规定 art. 33: a dispute is generally concluded within one month; "
+                   "one extension with both parties' consent; suspended days do not count"),
+    "follow_up": N_("人民调解法 art. 31: the committee supervises the agreement's performance "
+                    "(return visit; the number of days is town policy)"),
+    "confirmation": N_("人民调解法第三十三条: the parties may jointly apply for judicial confirmation "
+                       "within 30 days of the agreement taking effect, counted from the next day; a last day "
+                       "that is a rest day moves to the next working day (民事诉讼法第八十五条)"),
+    "reply": N_("Shanghai 12345 practice: the work order's own due date, else the hotline's period "
+                "in working days"),
+    "supervision": N_("督办: the due date set by the supervisor"),
+}
+
+PROVISIONAL_REASON = N_("Provisional: the State Council's holiday arrangement for a year this deadline "
+                        "runs into is not entered yet, so only the statutory holidays were counted.")
+
 @dataclass(frozen=True)
 class Policy:
     periods: dict[PolicyKey, Period] = field(default_factory=lambda: dict(DEFAULT_PERIODS))
@@ -76,6 +97,24 @@ def due_after(start: datetime, period: Period, calendar: WorkCalendar, tz: tzinf
     return Due(end_of_day(day + timedelta(days=period.days), tz))
 
 
+def legal_period_end(event_day: date, period: Period, calendar: WorkCalendar, tz: tzinfo) -> Due:
+    """The end of a legal period of `period` after the day of its event (民事诉讼法 art. 85): counted
+    from the next day, and when the last day is a rest day (weekend or holiday, a 调休 working
+    weekend excepted) it ends on the next working day. Provisional if a day looked at is not known.
+
+    Of DESIGN.md's deadlines only the confirmation window is a period the law sets in days; the
+    others are practice targets (一般在一个月内调结, town policy) and are counted as they are."""
+    if period.unit == Unit.WORKING:
+        last, certain = calendar.add_working_days(event_day, period.days)
+        return Due(end_of_day(last, tz), provisional=not certain)
+    last = event_day + timedelta(days=period.days)
+    certain = calendar.knows(last)
+    while not calendar.is_workday(last):
+        last += timedelta(days=1)
+        certain = certain and calendar.knows(last)
+    return Due(end_of_day(last, tz), provisional=not certain)
+
+
 @dataclass(frozen=True)
 class Clock:
     """A case's facts that deadlines depend on."""
@@ -86,12 +125,14 @@ class Clock:
     mediation_started_at: datetime | None = None  # accepted, or reopened
     closed_at: datetime | None = None
     written_agreement: bool = False
+    agreement_effective_on: date | None = None  # the day the agreement took effect (art. 29: signed)
     extension_days: int = 0
     suspended_at: datetime | None = None  # suspended now, since then
     suspended_seconds: float = 0.0  # earlier suspensions, in total
     channel_due_at: datetime | None = None  # the channel's own deadline, when it sent one
     channel_variant: str | None = None  # e.g. 12345 work-order type 咨询
     supervision_due_at: datetime | None = None
+    survivor_closed: bool = False  # merged: the case that absorbed this one has concluded
 
 
 @dataclass(frozen=True)
@@ -128,7 +169,10 @@ def compute(clock: Clock, policy: Policy, calendar: WorkCalendar, tz: tzinfo) ->
             dues["follow_up"] = due_after(clock.closed_at, follow_up, calendar, tz)
         confirmation = policy.period(Stage.CONFIRMATION, clock.channel)
         if clock.written_agreement and confirmation:
-            dues["confirmation"] = due_after(clock.closed_at, confirmation, calendar, tz)
+            # Art. 33 counts from the agreement taking effect, not from when the closing was recorded;
+            # an agreement recorded before those dates were kept counts from its closing day.
+            effective = clock.agreement_effective_on or clock.closed_at.astimezone(tz).date()
+            dues["confirmation"] = legal_period_end(effective, confirmation, calendar, tz)
     if clock.supervision_due_at is not None:
         dues["supervision"] = Due(clock.supervision_due_at)
 
@@ -148,14 +192,25 @@ RUNNING_STAGES: dict[Status, tuple[str, ...]] = {
     Status.ACCEPTED: ("conclude", "reply", "supervision"),
     Status.IN_MEDIATION: ("conclude", "reply", "supervision"),
     Status.CLOSED: ("follow_up", "supervision"),
+    # A 12345 order merged into another case is still owed its reply, on its own clock, until the
+    # case that absorbed it concludes (its outcome is then the answer).
+    Status.MERGED: ("reply",),
 }
 
 
+# The channel's own clock (12345's reply deadline) runs whatever happens to the mediation.
+RUNS_WHILE_SUSPENDED = frozenset({"reply"})
+
+
 def _running_stages(clock: Clock) -> tuple[str, ...]:
-    """The deadlines the case is working towards in its status; none while suspended."""
-    if clock.suspended_at is not None:
+    """The deadlines the case is working towards in its status; while suspended, only the
+    channel's reply deadline."""
+    stages = RUNNING_STAGES.get(clock.status, ())
+    if clock.status == Status.MERGED and clock.survivor_closed:
         return ()
-    return RUNNING_STAGES.get(clock.status, ())
+    if clock.suspended_at is not None:
+        return tuple(s for s in stages if s in RUNS_WHILE_SUSPENDED)
+    return stages
 
 
 def _at(dues: dict[str, Due], stage: str) -> datetime | None:

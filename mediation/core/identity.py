@@ -8,6 +8,14 @@ _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: full-width ones 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
+# How long a phone or ID number may be as typed, at every edge and in parties.*_typed:
+# "(0512) 6666 8888 转 123456" and a spaced 18-character ID fit, a pasted paragraph does not.
+TYPED_MAX = 32
+
+# The checks below are the older, stricter ones (11-digit mobiles, 18-character IDs) that
+# core.cells and the masks use. The form, the API and the import read numbers with
+# core.contact (landlines, +86, full-width digits, 15-digit IDs) and store its normal forms.
+
 
 def normalize_phone(value: str) -> str:
     return re.sub(r"[\s-]", "", value or "")

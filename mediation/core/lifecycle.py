@@ -5,7 +5,7 @@ Every change of a case's state is decided here (`decide`) and carried out by
 transaction. Messages are English msgids; the edge translates them.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -110,6 +110,19 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class PartyFacts:
+    """What art. 29 asks of a party named in a written agreement."""
+
+    name: str
+    has_id_number: bool = False
+    has_address: bool = False
+
+    @property
+    def identified(self) -> bool:
+        return bool(self.name.strip()) and (self.has_id_number or self.has_address)
+
+
+@dataclass(frozen=True)
 class CaseFacts:
     """The parts of a case that guards look at."""
 
@@ -120,6 +133,8 @@ class CaseFacts:
     case_id: int | None = None
     suspended: bool = False
     office_ids: frozenset[int] = frozenset()  # lead and co-offices
+    has_summary: bool = True  # the dispute's facts are written down (art. 29's 纠纷的主要事实)
+    parties: tuple[PartyFacts, ...] = ()
 
 
 @dataclass
@@ -135,6 +150,9 @@ class Payload:
     agreement_text: str = ""
     amount: Decimal | None = None
     performance_terms: str = ""
+    signed_on: date | None = None  # a written agreement's signing date
+    effective_on: date | None = None  # when it took effect; the signing date if not given
+    performance_due_on: date | None = None  # performed by
     referred_to: str = ""
     extension_days: int | None = None
     parties_consent: bool = False
@@ -143,6 +161,7 @@ class Payload:
     merge_target_status: Status | None = None
     due_at: datetime | None = None  # a supervision instruction's due date
     now: datetime | None = None  # when the action is taken, for guards on dates
+    today: date | None = None  # `now` as the town's local date, for guards on dates without a time
 
 
 def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
@@ -248,18 +267,53 @@ def _guard_close(facts, p):
         raise TransitionRefused("Log at least one mediation session before closing, "
                                 "unless the application was withdrawn.", field="outcome")
     if p.outcome == Outcome.AGREEMENT_WRITTEN:
-        # 人民调解法 art. 29: the agreement states what was agreed, and how and when it is performed.
-        _need(p.agreement_text, "agreement_text", "A written agreement needs what was agreed.")
-        if p.amount is None:
-            raise TransitionRefused("A written agreement needs the amount (0 if none).", field="amount")
-        _need(p.performance_terms, "performance_terms",
-              "A written agreement needs how and when it is performed.")
+        _guard_written_agreement(facts, p)
     elif p.outcome == Outcome.AGREEMENT_ORAL:
+        # Art. 28: the mediator records what the parties agreed orally.
         _need(p.agreement_text, "agreement_text", "Record what was agreed orally.")
+        _not_after_today(p.effective_on, p, "effective_on", "The agreement cannot take effect after today.")
     elif p.outcome in (Outcome.FAILED_REFERRED, Outcome.TRANSFERRED_OUT):
         _need(p.referred_to, "referred_to", "Say where the parties were referred.")
     if p.amount is not None and p.amount < 0:
         raise TransitionRefused("The amount cannot be negative.", field="amount")
+
+
+def _guard_written_agreement(facts, p):
+    """人民调解法 art. 29: the parties (name, and ID number or address), the dispute's main facts, what
+    was agreed, how and by when it is performed, and the date it was signed."""
+    identified = [party for party in facts.parties if party.identified]
+    if len(identified) < 2:
+        lacking = [party.name for party in facts.parties if not party.identified and party.name.strip()]
+        if lacking:
+            raise TransitionRefused("A written agreement needs at least two parties with a name and an ID "
+                                    "number or address; add an ID number or address for: %(names)s.",
+                                    field="parties", names="、".join(lacking))
+        raise TransitionRefused("A written agreement needs at least two parties with a name and an ID "
+                                "number or address.", field="parties")
+    if not facts.has_summary:
+        raise TransitionRefused("A written agreement needs the dispute's facts: write the case summary first.",
+                                field="summary")
+    _need(p.agreement_text, "agreement_text", "A written agreement needs what was agreed.")
+    if p.amount is None:
+        raise TransitionRefused("A written agreement needs the amount (0 if none).", field="amount")
+    _need(p.performance_terms, "performance_terms", "A written agreement needs how and when it is performed.")
+    if p.signed_on is None:
+        raise TransitionRefused("A written agreement needs the date it was signed.", field="signed_on")
+    _not_after_today(p.signed_on, p, "signed_on", "The signing date cannot be after today.")
+    if p.effective_on is not None and p.effective_on < p.signed_on:
+        raise TransitionRefused("The agreement cannot take effect before it was signed.", field="effective_on")
+    _not_after_today(p.effective_on, p, "effective_on", "The agreement cannot take effect after today.")
+    if p.performance_due_on is None:
+        raise TransitionRefused("A written agreement needs the date by which it is performed.",
+                                field="performance_due_on")
+    if p.performance_due_on < p.signed_on:
+        raise TransitionRefused("The performance deadline cannot be before the signing date.",
+                                field="performance_due_on")
+
+
+def _not_after_today(day: date | None, p, field_name: str, message: str) -> None:
+    if day is not None and p.today is not None and day > p.today:
+        raise TransitionRefused(message, field=field_name)
 
 
 def _guard_follow_up(facts, p):

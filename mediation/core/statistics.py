@@ -177,7 +177,8 @@ class ClosedCases:
 
 
 def tally_closed_cases(rows: Iterable[tuple[str, int, float | None]]) -> ClosedCases:
-    """Rows of (outcome, count, sum of handling days), from one GROUP BY over the cases closed."""
+    """Rows of (outcome, count, sum of handling days), from one GROUP BY over the week's closings (a case
+    closed, reopened and closed again counts in each week it closed in: a reported week never changes)."""
     by_outcome: dict[str, int] = {}
     total = successful = 0
     days = 0.0
@@ -248,7 +249,8 @@ def period_statistics(received_rows: Iterable[tuple[str, str, int]],
                       closed_rows: Iterable[tuple[str, str, str, int, Decimal | None]],
                       escalation_prevented: int = 0) -> PeriodStatistics:
     """`received_rows`: (category, channel, count) of the cases received in the period;
-    `closed_rows`: (category, channel, outcome, count, sum of amounts) of the cases closed in it.
+    `closed_rows`: (category, channel, outcome, count, sum of amounts) of the closings in it, earlier
+    outcomes of reopened cases included, each in the period it was closed in.
     Amounts count as settled only for agreements (written or oral)."""
     rows: dict[str, CategoryRow] = {c: CategoryRow(c) for c in CATEGORIES}
     totals = CategoryRow("")

@@ -1,14 +1,31 @@
 """Working days as Chinese offices count them: statutory holidays and make-up workdays (调休).
 
 `chinesecalendar` knows the official schedule for the years it was released with; outside
-them only weekends count, and the result is marked provisional. `overrides` (date ->
-is_workday), kept by an admin, win over both; `entered_years` are the years whose whole
-schedule an admin has entered, which makes them known.
+them the statutory holidays are computed (core/holidays.py) and weekends are rest days, and
+the result is marked provisional until an admin enters the year's 调休 arrangement.
+`overrides` (date -> is_workday), kept by an admin, win over both; `entered_years` are the
+years whose whole schedule an admin has entered, which makes them known.
 """
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import lru_cache
 
 import chinese_calendar
+
+from .holidays import FIRST_YEAR, LAST_YEAR, statutory_holidays
+
+
+class DaySource(StrEnum):
+    """Where a day's working or rest status comes from."""
+    ADMIN = "admin"  # an override an admin entered
+    PACKAGE = "package"  # the official schedule shipped in chinesecalendar
+    STATUTORY = "statutory"  # computed from the holiday rules: provisional (no 调休 known)
+    WEEKDAY = "weekday"  # beyond the lunar tables: weekends only
+
+
+@lru_cache(maxsize=256)
+def computed_holidays(year: int) -> dict[date, str]:
+    return statutory_holidays(year) if FIRST_YEAR <= year <= LAST_YEAR else {}
 
 
 class WorkCalendar:
@@ -25,11 +42,7 @@ class WorkCalendar:
 
     @staticmethod
     def package_knows_year(year: int) -> bool:
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-            return True
-        except NotImplementedError:
-            return False
+        return _package_knows_year(year)
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
@@ -37,7 +50,21 @@ class WorkCalendar:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            return day.weekday() < 5
+            return day.weekday() < 5 and day not in computed_holidays(day.year)
+
+    def source(self, day: date) -> DaySource:
+        if day in self.overrides:
+            return DaySource.ADMIN
+        if self.package_knows_year(day.year):
+            return DaySource.PACKAGE
+        return DaySource.STATUTORY if FIRST_YEAR <= day.year <= LAST_YEAR else DaySource.WEEKDAY
+
+    def day_name(self, day: date) -> str | None:
+        """The holiday a day belongs to (a rest day, or a weekend day worked for it), in Chinese."""
+        if self.package_knows_year(day.year):
+            _on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            return _PACKAGE_NAMES.get(name, name) if name else None
+        return computed_holidays(day.year).get(day)
 
     def working_days_between(self, lo: date, hi: date) -> int:
         """Working days in (lo, hi]: O(1) in the span, from per-year prefix counts (cached for
@@ -85,3 +112,18 @@ def _year_prefix(year: int, overrides: tuple[tuple[date, bool], ...]) -> tuple[i
         counts.append(running)
         day += timedelta(days=1)
     return tuple(counts)
+
+
+@lru_cache(maxsize=256)
+def _package_knows_year(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+        return True
+    except NotImplementedError:
+        return False
+
+
+# chinesecalendar names its holidays in English.
+_PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "Mid-autumn Festival": "中秋节",
+                  "National Day": "国庆节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}

@@ -5,20 +5,24 @@ from wtforms import (BooleanField, FieldList, FormField, SelectField,
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..cases.forms import choices
-from ..core.identity import id_number_problem, is_valid_mobile
+from ..core.contact import ContactError, parse_id_number, parse_phone
+from ..core.identity import TYPED_MAX
 from ..core.vocab import MAX_AMOUNT, CATEGORIES, Channel, PartyRole
 from ..forms_common import BoundedDecimalField, BoundedIntegerField, Form, LocalDateTimeField, SubForm, not_blank, optional_int
 
 
-def valid_mobile(form, field):
-    if field.data and not is_valid_mobile(field.data):
-        raise ValidationError(_l("A mobile number has 11 digits and starts with 13 to 19."))
+def _contact(parse):
+    """A validator reading the field with core.contact, as the API and the import do."""
+    def check(form, field):
+        try:
+            parse(field.data or "")
+        except ContactError as err:
+            raise ValidationError(_l(err.message)) from None
+    return check
 
 
-def valid_id_number(form, field):
-    problem = id_number_problem(field.data) if field.data else None
-    if problem:
-        raise ValidationError(_l(problem))
+valid_phone = _contact(parse_phone)  # mobile (+86, spaces, dashes, full-width) or landline
+valid_id_number = _contact(parse_id_number)  # 18 characters, or 15 digits on an older card
 
 
 class PartyForm(SubForm):
@@ -26,9 +30,9 @@ class PartyForm(SubForm):
 
     name = StringField(_l("Name"), validators=[Length(max=64)])
     role = SelectField(_l("Role"), choices=choices("party_role", PartyRole))
-    phone = StringField(_l("Mobile"), validators=[Optional(), valid_mobile],
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=TYPED_MAX), valid_phone],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
-    id_number = StringField(_l("ID number"), validators=[Optional(), valid_id_number],
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=TYPED_MAX), valid_id_number],
                             render_kw={"autocomplete": "off"})
     address = StringField(_l("Address"), validators=[Length(max=255)])
     vulnerable = BooleanField(_l("Elderly, minor or disabled"))

@@ -4,15 +4,17 @@ field, whether each row can be registered (and if not, why), and the CaseData to
 The view hands in the file's rows, the town's villages, its time zone and `now`, and stores
 what comes back (plain JSON: strings, numbers, ISO times) on an ImportBatch, so any web worker
 can confirm what another one previewed. Messages are English msgids with parameters; the edge
-translates them. Cell values are read by `core.cells`.
+translates them. Cell values are read by `core.cells`, phone and ID numbers by `core.contact` (as the
+form and the API read them).
 """
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from ..core.cells import (
-    OTHER, CellError, Match, MaskedValue, category_of, cell_text, parse_mobile, parse_when, squash, village_of,
-)
+from ..core.cells import OTHER, CellError, Match, category_of, cell_text, parse_when, squash, village_of
+from ..core.contact import ContactError, parse_id_number, parse_phone
 from ..core.errors import N_
+from ..core.identity import TYPED_MAX
 from ..core.vocab import PartyRole
 from .files import HEADER_SCAN_ROWS, MAX_ROWS, TOO_MANY_ROWS, ImportRefused, RawRows, read_rows
 from .services import CaseData, PartyData
@@ -29,6 +31,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "summary": ("诉求内容", "事件描述", "问题描述", "诉求描述", "内容"),
     "name": ("联系人", "来电人", "当事人", "姓名"),
     "phone": ("联系电话", "来电号码", "手机号", "手机号码", "手机", "联系方式", "电话"),
+    "id_number": ("身份证号码", "身份证号", "公民身份号码", "证件号码", "身份证"),
     "address": ("事发地址", "事发地点", "地址"),
     "village": ("所属村居", "所属村(居)", "所属村(社区)", "村居", "村(居)", "村(社区)", "所属社区", "村"),
     "category": ("诉求类型", "纠纷类型", "类别"),
@@ -43,7 +46,8 @@ FIELD_LABELS = {
     "received_at": N_("Received at"),
     "summary": N_("What the dispute is about"),
     "name": N_("Applicant"),
-    "phone": N_("Mobile"),
+    "phone": N_("Phone"),
+    "id_number": N_("ID number"),
     "address": N_("Address where it happened"),
     "village": N_("Village or community"),
     "category": N_("Category"),
@@ -189,7 +193,7 @@ def check_row(number: int, values: list, columns: dict[str, int], *, villages: d
     _check_texts(row, names or {})
     _check_received(row, tz, now)
     _check_due(row, tz)
-    _check_phone(row)
+    _check_contact(row, names or {})
     _check_category(row)
     _check_village(row, villages)
     row.data["work_order_type"] = cell_text(row.cell("work_order_type"))
@@ -244,15 +248,49 @@ def _check_due(row: _Row, tz: tzinfo) -> None:
     row.data["channel_due_at"] = due.isoformat()
 
 
+def _numeric(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def phone_as_typed(value) -> str:
+    """A phone cell as text. A landline saved as a number has lost its leading 0 (02159591234
+    reads 2159591234): no other number has 9 to 11 digits without a leading 0 or 1."""
+    text = cell_text(value)
+    if _numeric(value) and text.isdigit() and 9 <= len(text) <= 11 and text[0] not in "01":
+        return "0" + text
+    return text
+
+
 def clean_phone(value) -> tuple[str, dict | None, dict | None]:
-    """(phone, problem, note). A masked number (138****5678) is useless: left empty with a note."""
+    """(normal form, problem, note), read by core.contact as the form and the API read it.
+    A masked number (138****5678) is useless: left empty with a note."""
+    typed = phone_as_typed(value)
+    if not typed:
+        return "", None, None
+    if "*" in unicodedata.normalize("NFKC", typed):
+        return "", None, _msg(N_("The phone number is masked in the file (%(value)s); left empty."),
+                              value=squash(typed))
     try:
-        return parse_mobile(value), None, None
-    except MaskedValue as err:
-        return "", None, _msg(N_("The phone number is masked in the file (%(value)s); left empty."), value=err.value)
-    except CellError as err:
-        return "", _msg(N_("The phone number %(value)s is not a mobile number (11 digits starting 13 to 19)."),
-                        value=err.value), None
+        return parse_phone(typed).normal, None, None
+    except ContactError as err:
+        # `reason` is a msgid too: the preview translates it (import_macros.messages)
+        return "", _msg(N_("The phone number %(value)s was not taken: %(reason)s"), value=typed,
+                        reason=err.message), None
+
+
+def clean_id_number(value) -> tuple[str, dict | None, None]:
+    """(18-character normal form, problem, no note), read by core.contact; 15 digits are widened."""
+    typed = cell_text(value)
+    if not typed:
+        return "", None, None
+    if _numeric(value) and len(typed) > 15:  # a float keeps 15 digits: the rest are gone
+        return "", _msg(N_("The ID number %(value)s was saved as a number, which loses its last digits; "
+                           "format the column as text and export again."), value=typed), None
+    try:
+        return parse_id_number(typed), None, None
+    except ContactError as err:
+        return "", _msg(N_("The ID number %(value)s was not taken: %(reason)s"), value=typed,
+                        reason=err.message), None
 
 
 def map_category(value: str) -> tuple[str, dict | None]:
@@ -279,9 +317,18 @@ def _add(row: _Row, problem: dict | None = None, note: dict | None = None) -> No
     row.notes += [note] if note else []
 
 
-def _check_phone(row: _Row) -> None:
-    row.data["phone"], problem, note = clean_phone(row.cell("phone"))
-    _add(row, problem, note)
+def _check_contact(row: _Row, names: dict[str, str]) -> None:
+    """Phone and ID number in normal form, and as typed (kept beside it on the party)."""
+    for fld, as_typed, clean in (("phone", phone_as_typed, clean_phone), ("id_number", cell_text, clean_id_number)):
+        typed = as_typed(row.cell(fld))
+        if len(typed) > TYPED_MAX:
+            row.problem(N_("%(column)s is longer than %(limit)s characters."), column=names.get(fld, fld),
+                        limit=TYPED_MAX)
+            normal = ""
+        else:
+            normal, problem, note = clean(row.cell(fld))
+            _add(row, problem, note)
+        row.data[fld], row.data[fld + "_typed"] = normal, typed if normal else ""
 
 
 def _check_category(row: _Row) -> None:
@@ -342,5 +389,8 @@ def case_data(row: dict, channel: str, batch_id: int, village_ids: set[int]) -> 
         summary=data["summary"], address=data["address"],
         village_id=data["village_id"] if data["village_id"] in village_ids else None,
         channel_due_at=datetime.fromisoformat(data["channel_due_at"]) if data["channel_due_at"] else None,
-        parties=[PartyData(name=data["name"], role=PartyRole.APPLICANT.value, phone=data["phone"])],
+        # as typed, normalised again by register_case; a batch previewed before the typed forms were kept has none
+        parties=[PartyData(name=data["name"], role=PartyRole.APPLICANT.value,
+                           phone=data.get("phone_typed", data["phone"]),
+                           id_number=data.get("id_number_typed", ""))],
         details=case_details(row, batch_id))

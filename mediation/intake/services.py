@@ -12,8 +12,9 @@ from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
 from ..cases.risk import refresh_risk
 from ..cases.search import index_case
 from ..cases.services import refresh_deadlines
+from ..core.contact import ContactError, normal_phone, parse_id_number
 from ..core.errors import DomainError
-from ..core.identity import normalize_phone
+from ..core.identity import TYPED_MAX
 from ..core.lifecycle import Status
 from ..core.references import format_reference
 from ..core.town import Town
@@ -22,6 +23,8 @@ from ..extensions import db
 
 @dataclass
 class PartyData:
+    """A party as given: `phone` and `id_number` as typed or sent; register_case reads them."""
+
     name: str
     role: str
     phone: str = ""
@@ -63,6 +66,22 @@ def next_reference(town: Town, year: int) -> str:
     return format_reference(town.reference_prefix, year, number)
 
 
+def _party(p: PartyData) -> Party:
+    """The party with its phone and ID number in normal form beside what was typed. The edges
+    (form, API, import) have checked both already and named the field; this is the last guard."""
+    phone_typed, id_typed = (p.phone or "").strip(), (p.id_number or "").strip()
+    if max(len(phone_typed), len(id_typed)) > TYPED_MAX:
+        raise DomainError("A phone or ID number has at most %(limit)s characters.", field="parties", limit=TYPED_MAX)
+    try:
+        phone = normal_phone(phone_typed)
+        id_number = parse_id_number(id_typed) if id_typed else None
+    except ContactError as err:
+        raise DomainError(err.message, field="parties") from None
+    return Party(name=p.name.strip(), role=p.role, phone=phone, phone_typed=phone_typed or None,
+                 id_number=id_number, id_number_typed=id_typed or None, address=p.address.strip() or None,
+                 vulnerable=p.vulnerable, has_petitioned=p.has_petitioned)
+
+
 def register_case(data: CaseData, user: User | None, *, now: datetime, town: Town) -> Case:
     if data.external_ref:
         existing = db.session.scalar(select(Case.reference).where(
@@ -84,10 +103,7 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
         details=data.details or {}, channel_due_at=data.channel_due_at, amount=data.amount,
         people_involved=data.people_involved, violence=data.violence, content_hash=data.content_hash,
     )
-    case.parties = [Party(name=p.name.strip(), role=p.role, phone=normalize_phone(p.phone) or None,
-                          id_number=p.id_number.strip().upper() or None, address=p.address.strip() or None,
-                          vulnerable=p.vulnerable, has_petitioned=p.has_petitioned)
-                    for p in data.parties]
+    case.parties = [_party(p) for p in data.parties]
     refresh_deadlines(case, town)
     refresh_risk(case, now)
     # The number last: its upsert takes the write lock, held until the caller commits (on SQLite,

@@ -1,15 +1,19 @@
-"""`flask jobs list | run NAME [--now ISO] | scheduler`."""
+"""`flask jobs list | run NAME [--now ISO] | scheduler`, and `flask calendar show YEAR`."""
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from ..core.vocab import MAX_YEAR, MIN_YEAR
 from ..db import utcnow
-from ..organisation.town import load_town
+from ..extensions import db
+from ..organisation.models import CalendarOverride
+from ..organisation.town import calendar_exceptions, load_town
 from .registry import jobs
 from .runner import run_job
 
@@ -79,3 +83,21 @@ def register(app: Flask) -> None:
             sched.shutdown(wait=True)
 
     app.cli.add_command(group)
+    app.cli.add_command(calendar_group())
+
+
+def calendar_group() -> AppGroup:
+    group = AppGroup("calendar", help="The working calendar as deadlines count it.")
+
+    @group.command("show")
+    @click.argument("year", type=click.IntRange(MIN_YEAR, MAX_YEAR))
+    def show(year):
+        """Each weekday off and each weekend day worked in YEAR: `DAY holiday|workday NAME SOURCE`,
+        SOURCE being package (chinesecalendar), statutory (computed, provisional) or admin."""
+        town = load_town(current_app.config)
+        notes = dict(db.session.execute(select(CalendarOverride.day, CalendarOverride.note)
+                                        .where(CalendarOverride.day.between(date(year, 1, 1), date(year, 12, 31)))).all())
+        for day in calendar_exceptions(town.calendar, year, notes):
+            click.echo(day.line())
+
+    return group

@@ -1,14 +1,14 @@
 """The jobs, as data: name, function, when it fires."""
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from functools import partial
 from typing import Callable
 
 from ..core.schedules import Daily, Every, Weekly
 from ..core.town import Town
 from ..organisation.town import meeting_schedule
-from . import sweeps
+from . import recompute, sweeps
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class JobSpec:
     func: Callable[[datetime, Town], int]
     schedule: Every | Daily | Weekly
     description: str
+    # Runs one at a time (PostgreSQL advisory lock) with the town read after the lock, so a run
+    # that started on an older calendar cannot finish after, and overwrite, a newer one.
+    serial: bool = False
 
 
 def jobs(cfg: Mapping) -> dict[str, JobSpec]:
@@ -32,5 +35,10 @@ def jobs(cfg: Mapping) -> dict[str, JobSpec]:
         JobSpec("audit_purge", partial(sweeps.audit_purge, retention_days=cfg["AUDIT_RETENTION_DAYS"]),
                 Daily(cfg["AUDIT_PURGE_AT"]),
                 f"Remove audit rows older than {cfg['AUDIT_RETENTION_DAYS']} days (the purge is itself audited)."),
+        # Also run at once whenever an admin changes the calendar or the policy; daily it catches
+        # an upgraded holiday package.
+        JobSpec(recompute.JOB_NAME, recompute.recompute_deadlines, Daily(cfg.get("JOBS_RECOMPUTE_AT", time(3, 0))),
+                "Recompute open cases' deadlines from the calendar and deadline policy; rows = cases whose deadline moved.",
+                serial=True),
     ]
     return {spec.name: spec for spec in specs}

@@ -7,10 +7,12 @@ job in one transaction, commits or rolls back, and records the outcome on the cl
 import logging
 import os
 import socket
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ..db import utcnow
@@ -35,6 +37,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
+def _serialise(name: str) -> None:
+    """Wait for any other run of job `name` to commit (SQLite lets one writer at a time anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
+
+
 def run_job(name: str, now: datetime, fire_time: datetime | None = None) -> RunResult:
     spec = jobs(current_app.config)[name]
     town = load_town(current_app.config)  # the calendar and policy as they are now
@@ -49,6 +57,9 @@ def run_job(name: str, now: datetime, fire_time: datetime | None = None) -> RunR
         return RunResult(name, fire_time, "skipped")
     claim_id = claim.id
     try:
+        if spec.serial:
+            _serialise(name)
+            town = load_town(current_app.config)  # as the previous run of this job left it, not as before the lock
         rows = spec.func(now, town)
         claim.rows, claim.finished_at = rows, utcnow()
         db.session.commit()

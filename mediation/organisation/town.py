@@ -5,7 +5,9 @@ loaded once per request or job run so every worker sees an edit at once.
 This is the edge's accessor: views, CLI commands and the job runner call it and pass the town on;
 nothing below them reads it for itself.
 """
-from datetime import datetime, time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
@@ -13,7 +15,7 @@ from sqlalchemy import select
 
 from ..core.deadlines import Period, Policy, Stage, Unit
 from ..core.town import MeetingSchedule, Town
-from ..core.workdays import WorkCalendar
+from ..core.workdays import DaySource, WorkCalendar
 from ..extensions import db
 from .models import CalendarOverride, CalendarYear, DeadlinePolicy
 
@@ -44,7 +46,37 @@ def meeting_schedule(cfg) -> MeetingSchedule:
 
 
 def missing_calendar_years(town: Town, now: datetime) -> list[int]:
-    """This year and next, where neither the holiday package nor an admin knows the holidays."""
+    """This year and next, where neither the holiday package nor an admin knows the holidays: the
+    statutory holidays are computed and used, and deadlines into the year are provisional until an
+    admin enters the State Council's 调休 arrangement and marks the year entered."""
     this_year = now.astimezone(town.tz).year
     return [y for y in (this_year, this_year + 1)
             if not town.calendar.package_knows_year(y) and y not in town.calendar.entered_years]
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """A day that breaks the weekday/weekend pattern: a weekday off or a weekend day worked."""
+
+    day: date
+    is_workday: bool
+    name: str  # the holiday it belongs to, or the admin's note; "-" when neither
+    source: DaySource
+
+    def line(self) -> str:
+        return f"{self.day.isoformat()} {'workday' if self.is_workday else 'holiday'} {self.name} {self.source.value}"
+
+
+def calendar_exceptions(calendar: WorkCalendar, year: int, notes: Mapping[date, str] | None = None) -> list[CalendarDay]:
+    """Each non-working weekday and each working weekend day of `year`, in order; `notes` are the
+    admins' notes on their overrides, which name an override before the holiday's own name."""
+    notes = notes or {}
+    days, day = [], date(year, 1, 1)
+    while day.year == year:
+        working = calendar.is_workday(day)
+        if working == (day.weekday() >= 5):
+            source = calendar.source(day)
+            name = (notes.get(day) if source == DaySource.ADMIN else None) or calendar.day_name(day) or "-"
+            days.append(CalendarDay(day, working, "_".join(name.split()), source))
+        day += timedelta(days=1)
+    return days

@@ -3,13 +3,14 @@ the number of cases; the figures themselves are computed in core/statistics.py f
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, and_, case as sql_case, exists, func, or_, select, text, true, type_coerce
+from sqlalchemy import (Float, and_, case as sql_case, exists, func, literal, or_, select, text, true, type_coerce,
+                        union_all)
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..organisation.models import Office
 from ..cases.access import case_in_scope, in_scope
-from ..cases.models import (Case, CaseOutcome, MediationSession, ReturnVisit, Supervision,
+from ..cases.models import (Case, CaseOutcome, CaseOutcomeHistory, MediationSession, ReturnVisit, Supervision,
                             TimelineEvent)
 from ..cases.queries import is_due, is_open
 from ..core.deadlines import DueState, DueWindow
@@ -32,6 +33,18 @@ def _days_between(start, end):
     if db.engine.dialect.name == "postgresql":
         return func.extract("epoch", end - start) / 86400.0
     return func.julianday(end) - func.julianday(start)
+
+
+def _closings(start: datetime, end: datetime):
+    """Every closing in [start, end), as a subquery (case_id, outcome, amount, closed_at, row_id, earlier):
+    the current outcomes and the earlier ones a reopen moved into the history, each counted in the period
+    it was closed in. A period already reported keeps its figures when a case closed in it is reopened
+    and closed again later. Each branch is a range on its own closed_at index; UNION ALL, one statement."""
+    def branch(table, earlier: int):
+        return (select(table.case_id.label("case_id"), table.outcome.label("outcome"), table.amount.label("amount"),
+                       table.closed_at.label("closed_at"), table.id.label("row_id"), literal(earlier).label("earlier"))
+                .where(table.closed_at >= start, table.closed_at < end))
+    return union_all(branch(CaseOutcome, 0), branch(CaseOutcomeHistory, 1)).subquery("closings")
 
 
 def _bucket_counts(column, bounds: list[datetime], *where) -> list[tuple[int, int]]:
@@ -98,18 +111,17 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
     (cases/access.py, as SQL in the same queries): a liaison's summary is its own office's."""
     start, end = local_bounds(monday, monday + timedelta(days=6), town.tz)
     scope = _scope(reader)
-    outcome_scope = case_in_scope(reader, CaseOutcome.case_id) if reader is not None else true()
     offices = {o.id: o for o in db.session.scalars(select(Office).order_by(Office.id))}
 
     new_rows = db.session.execute(
         select(Case.channel, Case.category, Case.lead_office_id, func.count())
         .where(Case.received_at >= start, Case.received_at < end, Case.status != Status.MERGED.value, scope)
         .group_by(Case.channel, Case.category, Case.lead_office_id)).all()
+    closings = _closings(start, end)
     closed_rows = db.session.execute(
-        select(CaseOutcome.outcome, func.count(), func.sum(_days_between(Case.received_at, CaseOutcome.closed_at)))
-        .join(Case, Case.id == CaseOutcome.case_id)
-        .where(CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end, scope)
-        .group_by(CaseOutcome.outcome)).all()
+        select(closings.c.outcome, func.count(), func.sum(_days_between(Case.received_at, closings.c.closed_at)))
+        .join(Case, Case.id == closings.c.case_id).where(scope)
+        .group_by(closings.c.outcome)).all()
 
     listed = (joinedload(Case.lead_office), joinedload(Case.mediator))
     window = DueWindow.at(now, town.calendar, town.tz)
@@ -122,10 +134,12 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
 
     mondays = trend_weeks(monday)
     bounds = bucket_bounds(mondays, town.tz)
+    trend_closings = _closings(bounds[0], bounds[-1])
+    outcome_scope = case_in_scope(reader, trend_closings.c.case_id) if reader is not None else true()
     trend = weekly_trend(
         mondays,
         _bucket_counts(Case.received_at, bounds, Case.status != Status.MERGED.value, scope),
-        _bucket_counts(CaseOutcome.closed_at, bounds, outcome_scope))
+        _bucket_counts(trend_closings.c.closed_at, bounds, outcome_scope))
 
     if meeting_id is not None:
         meeting = db.session.get(Meeting, meeting_id)  # already loaded by the view: no query
@@ -158,10 +172,6 @@ def _without_jit() -> None:
         db.session.execute(text("SET LOCAL jit = off"))
 
 
-def _closed_in(start: datetime, end: datetime):
-    return and_(CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end)
-
-
 def _scope(reader: User | None):
     """The reader's cases as a WHERE clause on Case (TRUE without a reader, or for who sees all)."""
     return in_scope(reader) if reader is not None else true()
@@ -180,27 +190,29 @@ def received_counts(first: date, last: date, town: Town, reader: User | None = N
 
 
 def period_figures(first: date, last: date, town: Town, reader: User | None = None) -> PeriodStatistics:
-    """Cases received in [first, last] (not rejected, not merged) by category and source; cases
-    closed in it by category, outcome and amount, with escalation prevented counted in the same
-    pass. Two GROUP BY queries, each a range on an indexed date, returning rows, never objects."""
+    """Cases received in [first, last] (not rejected, not merged) by category and source; closings
+    in it (`_closings`: a reopened case still counts where it closed) by category, outcome and amount,
+    with escalation prevented counted in the same pass. Two GROUP BY queries, each a range on an indexed date, returning rows, never objects."""
     start, end = local_bounds(first, last, town.tz)
     _without_jit()
+    closings = _closings(start, end)
     closed = db.session.execute(
-        select(Case.category, Case.channel, CaseOutcome.outcome, func.count(), func.sum(CaseOutcome.amount),
-               func.sum(sql_case((_escalation_prevented(), 1), else_=0)))
-        .join(Case, Case.id == CaseOutcome.case_id).where(_closed_in(start, end), _scope(reader))
-        .group_by(Case.category, Case.channel, CaseOutcome.outcome)).all()
+        select(Case.category, Case.channel, closings.c.outcome, func.count(), func.sum(closings.c.amount),
+               func.sum(sql_case((_escalation_prevented(closings.c.outcome), 1), else_=0)))
+        .join(Case, Case.id == closings.c.case_id).where(_scope(reader))
+        .group_by(Case.category, Case.channel, closings.c.outcome)).all()
     return period_statistics(received_counts(first, last, town, reader), [row[:5] for row in closed],
                              escalation_prevented=sum(int(row[5] or 0) for row in closed))
 
 
-def _escalation_prevented():
-    """防止民转刑, for one closed case: closed with an agreement, and high risk or escalated at some point.
+def _escalation_prevented(outcome):
+    """防止民转刑, for one closing (`outcome` its column): closed with an agreement, and the case high risk
+    or escalated at some point.
 
     Evaluated left to right: the history is looked up (through its case_id index) only for the
     agreements of cases neither high risk nor escalated now."""
     escalated_once = exists().where(TimelineEvent.case_id == Case.id, TimelineEvent.action == "escalate")
-    return and_(CaseOutcome.outcome.in_(SUCCESS),
+    return and_(outcome.in_(SUCCESS),
                 or_(Case.risk_level == RiskLevel.HIGH.value, Case.escalated.is_(True), escalated_once))
 
 
@@ -223,7 +235,7 @@ def _local_minute_sql(column, tz):
 
 
 def closed_cases(first: date, last: date, town: Town, reader: User | None = None):
-    """The period's closed cases for the spreadsheet, one row each: (reference, category, channel,
+    """The period's closings for the spreadsheet (`_closings`), one row each: (reference, category, channel,
     outcome, amount, received at, closed at, summary, escalation prevented), the times already as
     local text. The export tallies its figures from these rows (core.statistics.ClosedTally), as
     period_figures' GROUP BY would.
@@ -233,18 +245,19 @@ def closed_cases(first: date, last: date, town: Town, reader: User | None = None
     database where it can (400,000 conversions in Python cost about a second) and the amount comes as
     the driver gives it (a float on SQLite), not through the column types."""
     start, end = local_bounds(first, last, town.tz)
+    closings = _closings(start, end)
     received_sql = _local_minute_sql(Case.received_at, town.tz)
-    closed_sql = _local_minute_sql(CaseOutcome.closed_at, town.tz)
+    closed_sql = _local_minute_sql(closings.c.closed_at, town.tz)
     in_sql = received_sql is not None and closed_sql is not None
     _without_jit()
-    times = (received_sql, closed_sql) if in_sql else (Case.received_at, CaseOutcome.closed_at)
+    times = (received_sql, closed_sql) if in_sql else (Case.received_at, closings.c.closed_at)
     # Through the session's connection, as Core: the ORM's per-row bookkeeping for plain columns costs ~0.5 s here.
     result = db.session.connection().execute(
-        select(Case.reference, Case.category, Case.channel, CaseOutcome.outcome,
-               type_coerce(CaseOutcome.amount, Float), *times, Case.summary,
-               sql_case((_escalation_prevented(), 1), else_=0))
-        .join(Case, Case.id == CaseOutcome.case_id).where(_closed_in(start, end), _scope(reader))
-        .order_by(CaseOutcome.closed_at, CaseOutcome.id),
+        select(Case.reference, Case.category, Case.channel, closings.c.outcome,
+               type_coerce(closings.c.amount, Float), *times, Case.summary,
+               sql_case((_escalation_prevented(closings.c.outcome), 1), else_=0))
+        .join(Case, Case.id == closings.c.case_id).where(_scope(reader))
+        .order_by(closings.c.closed_at, closings.c.earlier, closings.c.row_id),
         execution_options={"yield_per": CLOSED_CASES_BATCH})
     if in_sql:
         return result

@@ -95,7 +95,7 @@ def test_a_valid_submission_comes_out_typed():
     assert sub.amount_yuan == Decimal("1234.57") and sub.people_involved == 6
     assert (sub.location.address, sub.location.village) == ("钱桥村5组", None)
     party = sub.parties[0]
-    assert (party.name, party.phone, party.id_number, party.vulnerable) == ("王五", "13900002222", "", False)
+    assert (party.name, party.phone, party.id_number, party.vulnerable) == ("王五", "139-0000-2222", "", False)  # as sent
     assert sub.details.as_sent() == {"injury": True, "officer": {"name": "陈警官", "ids": [1, None]}}
     assert sub.violence_for("police_110") is True and sub.violence_for("hotline_12345") is False
     assert schemas.content_hash(body) == schemas.content_hash({k: v for k, v in body.items() if k != "sent_by"})

@@ -76,6 +76,8 @@ def test_mediator_logs_a_session_and_closes_on_a_phone(db, users, make_case, new
     page.fill('textarea[name="agreement_text"]', AGREEMENT)
     page.fill('input[name="amount"]', "800")
     page.fill('textarea[name="performance_terms"]', TERMS)
+    page.fill('input[name="performance_due_on"]', "2026-11-30")  # art. 29: performed by, and signed on
+    page.fill('input[name="signed_on"]', "2026-11-20")
     no_horizontal_scroll(page, "close form")
     artifacts.shot(page, "close-form")
     with page.expect_navigation():

@@ -25,6 +25,7 @@ def test_registration_to_archive(client, db, town, users, login):
         "parties-0-name": "王五", "parties-0-role": "applicant", "parties-0-phone": VALID_PHONE,
         "parties-0-id_number": VALID_ID, "parties-0-address": "小庙村12号",
         "parties-1-name": "赵六", "parties-1-role": "respondent", "parties-1-phone": "139 0000 1111",
+        "parties-1-address": "小庙村14号",
     })
     assert r.status_code == 303, r.get_data(as_text=True)
     reference = r.headers["Location"].rsplit("/", 1)[-1]
@@ -58,7 +59,7 @@ def test_registration_to_archive(client, db, town, users, login):
     assert r.status_code == 303
     case = _case(db, reference)
     r = _post(client, case, "close", outcome="agreement_written", agreement_text="共同出资疏通排水沟",
-              amount="600", performance_terms="十日内完成")
+              amount="600", performance_terms="十日内完成", signed_on="2026-11-26", performance_due_on="2026-12-06")
     assert r.status_code == 303
     case = _case(db, reference)
     assert case.status == "closed" and case.outcome.amount == 600

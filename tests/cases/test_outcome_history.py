@@ -39,10 +39,10 @@ def closed_twice(client, db, users, login, make_case):
     _post(client, db, reference, "log_session", held_at="2026-11-26T14:00", method="in_person",
           record="双方同意赔偿")
     _post(client, db, reference, "close", outcome="agreement_written", agreement_text=FIRST_AGREEMENT,
-          amount="800", performance_terms=FIRST_TERMS)
+          amount="800", performance_terms=FIRST_TERMS, signed_on="2026-11-26", performance_due_on="2026-12-06")
     _post(client, db, reference, "reopen", reason="被申请人未按期付款")
     _post(client, db, reference, "close", outcome="agreement_written", agreement_text=SECOND_AGREEMENT,
-          amount="600", performance_terms="当场付清")
+          amount="600", performance_terms="当场付清", signed_on="2026-11-27", performance_due_on="2026-11-27")
     return reference
 
 

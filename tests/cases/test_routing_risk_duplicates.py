@@ -1,6 +1,6 @@
 """Routing proposals at acceptance, escalation risk on the case, duplicates: link and merge."""
 import html
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,8 @@ from mediation.core.lifecycle import Status
 from mediation.db import utcnow
 from mediation.intake.services import CaseData, PartyData, register_case
 from mediation.organisation.town import current_town
+
+from ..core.test_risk import resident_id
 
 
 @pytest.fixture
@@ -117,16 +119,59 @@ def test_risk_reasons_shown_and_high_level_visible_in_lists(client, db, town, us
     assert "Risk:" not in row
 
 
+BOTH_SIDES = [PartyData("甲", "applicant", "13812345678"), PartyData("乙", "respondent", "13987654321")]
+
+
 def test_risk_from_history_vulnerable_party_and_petitions(db, town, users):
-    first = _register(db, town, users, channel="police_110", received_at=utcnow() - timedelta(days=60))
+    first = _register(db, town, users, channel="police_110", received_at=utcnow() - timedelta(days=60),
+                      parties=BOTH_SIDES)
     assert first.risk_level == "low"
-    again = _register(db, town, users, channel="walk_in")  # same applicant phone as `first`
+    # the same two sides again, either way round: a repeat, after a 110 call between them
+    swapped = [PartyData("乙", "applicant", "13987654321"), PartyData("甲", "respondent", "13812345678")]
+    again = _register(db, town, users, channel="walk_in", parties=swapped)
     assert set(again.risk_reasons) == {"prior_police_call", "repeat_dispute"} and again.risk_level == "high"
     old = _register(db, town, users, parties=[PartyData("老人", "applicant", "13600000000", "11010519491231002X")])
     assert old.risk_reasons == ["vulnerable_party"] and old.risk_level == "medium"
     petition = _register(db, town, users, parties=[PartyData("丁", "applicant", "13500000000",
                                                              has_petitioned=True)])
     assert petition.risk_reasons == ["petitioned_before"]
+
+
+def test_one_caller_reporting_again_is_not_the_same_parties(db, town, users):
+    """110 then 12345 half an hour later, the same caller against a different respondent: not a repeat
+    between the same parties, so not high risk (issue #11: one shared phone inflated 防止民转刑)."""
+    _register(db, town, users, channel="police_110", received_at=utcnow() - timedelta(minutes=90),
+              parties=BOTH_SIDES)
+    hotline = _register(db, town, users, channel="hotline_12345",
+                        parties=[PartyData("甲", "applicant", "13812345678"), PartyData("丙", "respondent")])
+    assert hotline.risk_reasons == [] and hotline.risk_level == "low"
+    other_respondent = _register(db, town, users, parties=[
+        PartyData("甲", "applicant", "13812345678"), PartyData("丁", "respondent", "13700001111")])
+    assert other_respondent.risk_reasons == []
+
+
+def test_a_linked_duplicate_is_not_its_own_repeat(client, db, town, users, login):
+    """The same two sides reported by 110 and then by 12345: a repeat until a supervisor links the
+    two as one dispute; after that the risk no longer counts it."""
+    police = _register(db, town, users, channel="police_110", received_at=utcnow() - timedelta(minutes=90),
+                       parties=BOTH_SIDES)
+    hotline = _register(db, town, users, channel="hotline_12345", parties=BOTH_SIDES)
+    assert set(hotline.risk_reasons) == {"prior_police_call", "repeat_dispute"}
+    login(users["supervisor"])
+    assert client.post(f"/cases/{hotline.reference}/link", data={"other": police.reference}).status_code == 303
+    assert _reload(db, hotline.reference).risk_reasons == []
+
+
+def test_elderly_is_judged_on_the_shanghai_date(db, town, users):
+    """Born 2 December 1966: 60 from Shanghai's midnight, while UTC is still on 1 December."""
+    now = datetime(2026, 12, 1, 17, 0, tzinfo=timezone.utc)  # 2 December, 01:00 in Shanghai
+    data = CaseData(channel="walk_in", external_ref="", received_at=now - timedelta(minutes=5), category="邻里",
+                    summary="纠纷", village_id=town["villages"]["xiaomiao"].id, address="徐行镇小庙村8号",
+                    parties=[PartyData("老人", "applicant", "13600000000", resident_id("19661202")),
+                             PartyData("乙", "respondent")])
+    case = register_case(data, users["supervisor"], now=now, town=current_town())
+    db.session.commit()
+    assert case.risk_reasons == ["vulnerable_party"]
 
 
 def test_risk_reevaluated_on_every_change(client, db, town, users, login, make_case):

@@ -1,12 +1,15 @@
 """Suspending and resuming a case through the test client: the clock stops, and the time
 spent suspended is added to the deadline to conclude."""
-from datetime import timedelta
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 
 from mediation.cases.models import Case, TimelineEvent
 from mediation.core.lifecycle import Status
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The request's `now` and the test's differ by the time a request takes.
 SLACK = timedelta(minutes=1)
@@ -66,14 +69,50 @@ def test_suspending_stops_the_clock_and_resuming_moves_conclude_by(client, db, u
     assert event.details == {"suspended_days": 10.0}
 
 
-def test_suspending_also_stops_the_channel_reply_clock(client, db, users, login, make_case):
+def test_suspending_does_not_stop_the_channel_reply_clock(client, db, users, login, make_case):
+    """12345 counts its reply deadline whatever the mediation does (issue #11 item 4)."""
     case = make_case(Status.IN_MEDIATION, channel="hotline_12345")
     assert case.reply_by is not None and case.next_deadline == min(case.reply_by, case.conclude_by)
+    reply_by = case.reply_by
     login(users["supervisor"])
     assert _post(client, case, "suspend", reason="等待法院判决").status_code == 303
     case = _case(db, case.reference)
-    assert case.next_deadline is None and case.next_stage is None
-    assert case.reply_by is not None  # still recorded, just not running
+    assert (case.next_deadline, case.next_stage) == (reply_by, "reply")
+
+
+def test_a_suspension_counts_whole_days_and_the_deadline_stays_at_the_end_of_a_day(client, db, users, login,
+                                                                                  make_case):
+    """2 days 6 hours suspended: the deadline moves by the local dates between suspending and resuming
+    (2, or 3 when the hours cross another midnight), never by hours: it stays at 23:59:59."""
+    case = make_case(Status.IN_MEDIATION, channel="walk_in")
+    reference, conclude_by = case.reference, case.conclude_by
+    login(users["mediator"])
+    assert _post(client, case, "suspend", reason="当事人住院").status_code == 303
+    case = _case(db, reference)
+    db.session.execute(update(Case).where(Case.id == case.id)
+                       .values(suspended_at=case.suspended_at - timedelta(days=2, hours=6)))
+    db.session.commit()
+    suspended_at = _case(db, reference).suspended_at
+    assert _post(client, _case(db, reference), "resume").status_code == 303
+    case = _case(db, reference)
+    resumed_at = _events(db, case)[-1].at
+    days = (resumed_at.astimezone(SHANGHAI).date() - suspended_at.astimezone(SHANGHAI).date()).days
+    assert days in (2, 3)
+    assert case.conclude_by - conclude_by == timedelta(days=days)
+    assert case.conclude_by.astimezone(SHANGHAI).time() == time(23, 59, 59)
+    assert case.suspended_seconds == days * 86400
+    assert _events(db, case)[-1].details == {"suspended_days": days}
+
+
+def test_a_suspension_within_one_day_moves_nothing(client, db, users, login, make_case):
+    case = make_case(Status.IN_MEDIATION, channel="walk_in")
+    reference, conclude_by = case.reference, case.conclude_by
+    login(users["supervisor"])
+    assert _post(client, case, "suspend", reason="等待当事人回电").status_code == 303
+    assert _post(client, _case(db, reference), "resume").status_code == 303
+    case = _case(db, reference)
+    if _events(db, case)[-1].at.astimezone(SHANGHAI).date() == _events(db, case)[-2].at.astimezone(SHANGHAI).date():
+        assert (case.conclude_by, case.suspended_seconds) == (conclude_by, 0)
 
 
 def test_suspensions_add_up(client, db, users, login, make_case):

@@ -12,8 +12,8 @@ import chinese_calendar
 import pytest
 
 from mediation.core.deadlines import (
-    DEFAULT_PERIODS, Clock, Deadlines, Due, Period, Policy, Stage, Unit, compute, days_left, due_after,
-    DueWindow, due_state,
+    DEFAULT_PERIODS, STAGE_BASIS, Clock, Deadlines, Due, Period, Policy, Stage, Unit, compute, days_left, due_after,
+    DueWindow, due_state, legal_period_end,
 )
 from mediation.core.lifecycle import Status
 from mediation.core.workdays import WorkCalendar
@@ -416,11 +416,15 @@ def test_no_conclude_deadline_before_mediation_starts():
     assert compute(clock(Status.REGISTERED), POLICY, CAL, TZ).conclude_by is None
 
 
-def test_while_suspended_no_deadline_runs():
+def test_while_suspended_only_the_channel_reply_deadline_runs():
+    """The mediation's clock stops; the 12345 hotline's does not (its own rules, not ours)."""
     suspended = _in_mediation(channel="hotline_12345", suspended_at=at(2025, 9, 25), suspended_seconds=3600,
                               supervision_due_at=at(2025, 9, 30))
     d = compute(suspended, POLICY, CAL, TZ)
-    assert (d.next_deadline, d.next_stage, d.provisional) == (None, None, False)
+    assert (d.next_deadline, d.next_stage) == (d.reply_by, "reply")
+    walk_in = compute(_in_mediation(channel="walk_in", suspended_at=at(2025, 9, 25),
+                                    supervision_due_at=at(2025, 9, 30)), POLICY, CAL, TZ)
+    assert (walk_in.next_deadline, walk_in.next_stage) == (None, None)
     # the deadlines themselves are still there; the current suspension is not yet added
     assert d.conclude_by == eod(2025, 10, 20) + timedelta(hours=1)
     assert d.reply_by is not None
@@ -447,6 +451,68 @@ def test_confirmation_only_for_a_written_agreement(written):
     assert d.follow_up_by == eod(2025, 10, 5)
 
 
+# --------------------------------------------------------------------------------------------
+# The judicial-confirmation window as the law counts it (人民调解法 art. 33, 民事诉讼法 art. 85)
+# --------------------------------------------------------------------------------------------
+
+def _agreement(effective_on, closed_at=None):
+    return clock(Status.CLOSED, mediation_started_at=at(2025, 2, 1), written_agreement=True,
+                 closed_at=closed_at or at(2025, 3, 10), agreement_effective_on=effective_on)
+
+
+def test_confirmation_counts_from_the_agreement_taking_effect_not_from_the_recording():
+    """Signed (and in effect) 1 March, recorded 10 March: the window ends 31 March, not 9 April."""
+    check_workdays(D(2025, 3, 31))
+    d = compute(_agreement(D(2025, 3, 1), closed_at=at(2025, 3, 10, 15)), POLICY, CAL, TZ)
+    assert d.confirmation_by == eod(2025, 3, 31)
+
+
+def test_confirmation_window_ending_on_a_holiday_rolls_to_the_next_working_day():
+    """30 days from 1 September 2025 end on 1 October, National Day: the window ends on 9 October,
+    the first working day after the 1–8 October holiday."""
+    check_days_off(*_range(D(2025, 10, 1), D(2025, 10, 8)))
+    check_workdays(D(2025, 10, 9))
+    d = compute(_agreement(D(2025, 9, 1), closed_at=at(2025, 9, 2)), POLICY, CAL, TZ)
+    assert d.confirmation_by == eod(2025, 10, 9) and not d.provisional
+
+
+def test_confirmation_window_ending_on_a_weekend_rolls_but_a_make_up_workday_does_not():
+    check_workdays(D(2025, 10, 11))  # a Saturday worked for National Day (调休)
+    assert compute(_agreement(D(2025, 9, 11), closed_at=at(2025, 9, 12)), POLICY, CAL, TZ).confirmation_by \
+        == eod(2025, 10, 11)
+    assert not chinese_calendar.is_workday(D(2025, 4, 19))  # an ordinary Saturday
+    assert compute(_agreement(D(2025, 3, 20)), POLICY, CAL, TZ).confirmation_by == eod(2025, 4, 21)
+
+
+def test_confirmation_ending_on_a_working_day_does_not_move():
+    check_workdays(D(2025, 4, 18))
+    assert compute(_agreement(D(2025, 3, 19)), POLICY, CAL, TZ).confirmation_by == eod(2025, 4, 18)
+
+
+def test_a_legal_period_into_an_unknown_year_is_provisional():
+    check_unknown_year(2027)
+    due = legal_period_end(D(2026, 12, 20), Period(30, C), CAL, TZ)
+    assert due == Due(eod(2027, 1, 19), provisional=True)  # a Tuesday, not known to be a working day
+    known = legal_period_end(D(2025, 3, 1), Period(30, C), CAL, TZ)
+    assert (known.at, known.provisional) == (eod(2025, 3, 31), False)
+
+
+def test_a_legal_period_in_working_days_ends_on_a_working_day():
+    check_workdays(D(2025, 10, 9))
+    assert legal_period_end(D(2025, 9, 30), Period(1, W), CAL, TZ).at == eod(2025, 10, 9)
+
+
+def test_an_agreement_recorded_without_an_effective_date_counts_from_its_closing_day():
+    d = compute(_agreement(None, closed_at=at(2025, 3, 1, 16)), POLICY, CAL, TZ)
+    assert d.confirmation_by == eod(2025, 3, 31)
+
+
+def test_every_stage_names_its_basis():
+    stages = {"accept", "conclude", "follow_up", "confirmation", "reply", "supervision"}
+    assert set(STAGE_BASIS) == stages
+    assert "人民调解法第三十三条" in STAGE_BASIS["confirmation"] and "第八十五条" in STAGE_BASIS["confirmation"]
+
+
 def test_no_follow_up_or_confirmation_before_closing():
     d = compute(_in_mediation(written_agreement=True), POLICY, CAL, TZ)
     assert d.follow_up_by is None and d.confirmation_by is None
@@ -457,7 +523,8 @@ def test_no_follow_up_or_confirmation_before_closing():
 # --------------------------------------------------------------------------------------------
 
 # A 12345 case with every fact set. Its deadlines:
-#   accept 03-04, reply 03-10 (5 working days), conclude 04-03, follow_up 04-04, confirmation 04-19.
+#   accept 03-04, reply 03-10 (5 working days), conclude 04-03, follow_up 04-04, confirmation 04-21
+#   (30 days from the closing day end on Saturday 04-19, which rolls to Monday: 民事诉讼法 art. 85).
 FULL = dict(channel="hotline_12345", received_at=at(2025, 3, 3, 9), mediation_started_at=at(2025, 3, 4),
             closed_at=at(2025, 3, 20), written_agreement=True)
 STAGE_FIELD = {"accept": "accept_by", "reply": "reply_by", "conclude": "conclude_by",
@@ -465,10 +532,11 @@ STAGE_FIELD = {"accept": "accept_by", "reply": "reply_by", "conclude": "conclude
 
 
 def test_full_clock_deadlines():
-    check_workdays(*[d for d in _range(D(2025, 3, 3), D(2025, 3, 10)) if d.weekday() < 5])
+    check_workdays(*[d for d in _range(D(2025, 3, 3), D(2025, 3, 10)) if d.weekday() < 5], D(2025, 4, 21))
+    assert not chinese_calendar.is_workday(D(2025, 4, 19)) and not chinese_calendar.is_workday(D(2025, 4, 20))
     d = compute(clock(Status.REGISTERED, **FULL), POLICY, CAL, TZ)
     assert d == Deadlines(accept_by=eod(2025, 3, 4), conclude_by=eod(2025, 4, 3), follow_up_by=eod(2025, 4, 4),
-                          confirmation_by=eod(2025, 4, 19), reply_by=eod(2025, 3, 10),
+                          confirmation_by=eod(2025, 4, 21), reply_by=eod(2025, 3, 10),
                           next_deadline=eod(2025, 3, 4), next_stage="accept", provisional=False)
 
 
@@ -485,7 +553,7 @@ LATE = at(2025, 6, 1)  # after every other deadline
     (Status.FOLLOWED_UP, None, None, None),
     (Status.ARCHIVED, None, None, None),
     (Status.REJECTED, None, None, None),
-    (Status.MERGED, None, None, None),
+    (Status.MERGED, "reply", "reply", "reply"),  # the channel's reply is still owed (issue #11 item 4)
 ], ids=str)
 def test_next_deadline_per_status(status, plain, supervised, late_reply):
     for extra, stage in (({}, plain), ({"supervision_due_at": EARLY}, supervised),
@@ -498,6 +566,13 @@ def test_next_deadline_per_status(status, plain, supervised, late_reply):
             assert d.next_deadline == EARLY
         else:
             assert d.next_deadline == getattr(d, STAGE_FIELD[stage])
+
+
+def test_a_merged_case_owes_its_reply_until_the_survivor_concludes():
+    merged = compute(clock(Status.MERGED, **FULL), POLICY, CAL, TZ)
+    assert (merged.next_stage, merged.next_deadline) == ("reply", merged.reply_by)
+    answered = compute(clock(Status.MERGED, **FULL, survivor_closed=True), POLICY, CAL, TZ)
+    assert (answered.next_stage, answered.next_deadline) == (None, None)
 
 
 def test_next_deadline_ignores_stages_of_other_statuses():

@@ -3,7 +3,7 @@
 The expected transition table is written out here literally (DESIGN.md's diagram as
 implemented), not read from TRANSITIONS, so a change to the table makes a test fail.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from mediation.core.errors import DomainError, TransitionRefused
 from mediation.core.lifecycle import (
     FINAL_STATUSES, MAX_EXTENSION_DAYS, OPEN_STATUSES, TRANSITIONS, Action, Actor, Capacity,
-    CaseFacts, Payload, Status, available_actions, decide,
+    CaseFacts, PartyFacts, Payload, Status, available_actions, decide,
 )
 from mediation.core.vocab import Outcome, Performance, Role
 
@@ -62,6 +62,11 @@ OTHER_OFFICE = 4  # neither lead nor co-office of the case
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)
 
 
+# Two parties as art. 29 names them in a written agreement: a name and an ID number or address.
+TWO_PARTIES = (PartyFacts("张三", has_id_number=True), PartyFacts("李四", has_address=True))
+SIGNED = date(2026, 5, 28)  # before NOW's local date (2026-06-01)
+
+
 def capable(action: Action) -> Actor:
     """An actor with a capacity for `action`: the supervisor, except where only a liaison may act."""
     return SUPERVISOR if action in SUPERVISOR_ACTIONS else LIAISON
@@ -69,7 +74,7 @@ def capable(action: Action) -> Actor:
 
 def facts(status: Status, **kw) -> CaseFacts:
     kw = {"sessions_logged": 1, "extended": False, "lead_office_id": LEAD_OFFICE, "case_id": CASE_ID,
-          "suspended": False, "office_ids": frozenset({LEAD_OFFICE, CO_OFFICE}), **kw}
+          "suspended": False, "office_ids": frozenset({LEAD_OFFICE, CO_OFFICE}), "parties": TWO_PARTIES, **kw}
     return CaseFacts(status=status, **kw)
 
 
@@ -99,7 +104,8 @@ def good_payload(action: Action) -> Payload:
         A.SUSPEND: Payload(reason="双方外出务工，暂时无法调解"),
         A.RESUME: Payload(),
         A.CLOSE: Payload(outcome=Outcome.AGREEMENT_WRITTEN, agreement_text="赔偿修理费",
-                         amount=Decimal("0"), performance_terms="当场履行"),
+                         amount=Decimal("0"), performance_terms="当场履行", signed_on=SIGNED,
+                         performance_due_on=SIGNED),
         A.FOLLOW_UP: Payload(performance=Performance.PERFORMED),
         A.REOPEN: Payload(reason="协议未履行"),
         A.ARCHIVE: Payload(),
@@ -640,7 +646,8 @@ def _close(outcome, **kw) -> Payload:
     return Payload(outcome=outcome, **kw)
 
 
-WRITTEN = dict(agreement_text="赔偿2000元", amount=Decimal("2000.00"), performance_terms="一周内付清")
+WRITTEN = dict(agreement_text="赔偿2000元", amount=Decimal("2000.00"), performance_terms="一周内付清",
+               signed_on=SIGNED, performance_due_on=SIGNED + timedelta(days=7), today=SIGNED + timedelta(days=4))
 
 
 def test_close_needs_an_outcome():
@@ -686,6 +693,73 @@ def test_written_agreement_amount_zero_or_more(amount):
 def test_written_agreement_amount_not_negative(amount):
     p = _close(Outcome.AGREEMENT_WRITTEN, **{**WRITTEN, "amount": amount})
     assert _field(A.CLOSE, S.IN_MEDIATION, p) == "amount"
+
+
+# 人民调解法 art. 29: what a written agreement states
+
+@pytest.mark.parametrize("parties", [
+    (),
+    (PartyFacts("张三", has_id_number=True),),  # one party
+    (PartyFacts("张三", has_id_number=True), PartyFacts("李四")),  # the other has neither ID nor address
+    (PartyFacts("张三", has_id_number=True), PartyFacts("  ", has_address=True)),  # no name
+], ids=["none", "one", "unidentified", "unnamed"])
+def test_written_agreement_needs_two_identified_parties(parties):
+    err = refused(A.CLOSE, facts(S.IN_MEDIATION, parties=parties), SUPERVISOR,
+                  _close(Outcome.AGREEMENT_WRITTEN, **WRITTEN))
+    assert err.field == "parties"
+
+
+def test_the_refusal_names_the_party_without_id_or_address():
+    parties = (PartyFacts("张三", has_id_number=True), PartyFacts("李四"), PartyFacts("王五"))
+    err = refused(A.CLOSE, facts(S.IN_MEDIATION, parties=parties), SUPERVISOR,
+                  _close(Outcome.AGREEMENT_WRITTEN, **WRITTEN))
+    assert err.params == {"names": "李四、王五"}
+
+
+@pytest.mark.parametrize("parties", [
+    TWO_PARTIES,
+    (PartyFacts("张三", has_id_number=True, has_address=True), PartyFacts("李四", has_id_number=True),
+     PartyFacts("证人", has_id_number=False)),  # a third without ID or address: two are enough
+], ids=["two", "two_of_three"])
+def test_two_parties_with_id_or_address_are_enough(parties):
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION, parties=parties), SUPERVISOR,
+                  _close(Outcome.AGREEMENT_WRITTEN, **WRITTEN)) == S.CLOSED
+
+
+def test_written_agreement_needs_the_dispute_facts():
+    err = refused(A.CLOSE, facts(S.IN_MEDIATION, has_summary=False), SUPERVISOR,
+                  _close(Outcome.AGREEMENT_WRITTEN, **WRITTEN))
+    assert err.field == "summary"
+    # the other outcomes do not write an agreement
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION, has_summary=False, parties=()), SUPERVISOR,
+                  _close(Outcome.FAILED_REFERRED, referred_to="人民法院")) == S.CLOSED
+
+
+@pytest.mark.parametrize("missing", ["signed_on", "performance_due_on"])
+def test_written_agreement_needs_its_signing_date_and_performance_deadline(missing):
+    assert _field(A.CLOSE, S.IN_MEDIATION, _close(Outcome.AGREEMENT_WRITTEN, **{**WRITTEN, missing: None})) == missing
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"signed_on": SIGNED + timedelta(days=5)}, "signed_on"),  # after today
+    ({"effective_on": SIGNED - timedelta(days=1)}, "effective_on"),  # before it was signed
+    ({"effective_on": SIGNED + timedelta(days=5)}, "effective_on"),  # after today
+    ({"performance_due_on": SIGNED - timedelta(days=1)}, "performance_due_on"),  # before it was signed
+])
+def test_agreement_dates_in_order(change, field):
+    assert _field(A.CLOSE, S.IN_MEDIATION, _close(Outcome.AGREEMENT_WRITTEN, **{**WRITTEN, **change})) == field
+
+
+def test_agreement_in_effect_later_than_signed_is_fine():
+    p = _close(Outcome.AGREEMENT_WRITTEN, **{**WRITTEN, "effective_on": SIGNED + timedelta(days=2)})
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION), SUPERVISOR, p) == S.CLOSED
+
+
+def test_oral_agreement_records_its_contents_but_needs_no_signature():
+    """Art. 28: the mediator records the oral agreement's content; nobody signs it."""
+    assert _field(A.CLOSE, S.IN_MEDIATION, _close(Outcome.AGREEMENT_ORAL, agreement_text="  ")) == "agreement_text"
+    assert decide(A.CLOSE, facts(S.IN_MEDIATION, parties=()), SUPERVISOR,
+                  _close(Outcome.AGREEMENT_ORAL, agreement_text="互相道歉")) == S.CLOSED
 
 
 def test_negative_amount_refused_for_any_outcome():

@@ -6,7 +6,7 @@ import pytest
 
 from mediation.core.risk import (
     ELDERLY_AGE, HIGH_SCORE, MANY_PEOPLE, MINOR_AGE, RULES, RiskAssessment, RiskFacts, age_on,
-    assess, is_vulnerable_by_age,
+    assess, birth_date, is_vulnerable_by_age,
 )
 
 TODAY = date(2026, 11, 26)
@@ -111,7 +111,7 @@ def test_many_people_boundary_at_five(people, fired):
 # --- age from the ID number ------------------------------------------------------------------
 
 def test_thresholds():
-    assert (ELDERLY_AGE, MINOR_AGE) == (70, 18)
+    assert (ELDERLY_AGE, MINOR_AGE) == (60, 18)  # 老年人权益保障法 art. 2; 未成年人保护法 art. 2
 
 
 def test_born_1950_is_elderly():
@@ -145,11 +145,11 @@ def test_age_turns_on_the_birthday_not_before():
     assert age_on(id_number, date(2026, 11, 27)) == 46
 
 
-def test_elderly_from_the_seventieth_birthday():
-    id_number = resident_id("19561126")
-    assert age_on(id_number, date(2026, 11, 25)) == 69
+def test_elderly_from_the_sixtieth_birthday():
+    id_number = resident_id("19661126")
+    assert age_on(id_number, date(2026, 11, 25)) == 59
     assert is_vulnerable_by_age(id_number, date(2026, 11, 25)) is False
-    assert age_on(id_number, date(2026, 11, 26)) == 70
+    assert age_on(id_number, date(2026, 11, 26)) == 60
     assert is_vulnerable_by_age(id_number, date(2026, 11, 26)) is True
     assert is_vulnerable_by_age(id_number, date(2026, 11, 27)) is True
 
@@ -174,7 +174,8 @@ MALFORMED = [
     "",
     "31011419500315123",  # 17 characters
     "3101141950031512345",  # 19 characters
-    "310114500315123",  # old 15-digit number
+    "31011450031512",  # 14 digits
+    "310114501315123",  # 15 digits, month 13
     "310114195O0315123X",  # letter O in the birth date
     "310114-950031512-X",  # punctuation in the birth date
     "310114195013151234",  # month 13
@@ -194,3 +195,9 @@ def test_birth_date_in_the_future_is_malformed():
     id_number = resident_id("20300101")
     assert age_on(id_number, TODAY) is None
     assert is_vulnerable_by_age(id_number, TODAY) is False
+
+
+def test_fifteen_digit_numbers_carry_a_birth_date_in_the_1900s():
+    assert birth_date("310114500315123") == date(1950, 3, 15)
+    assert age_on("310114500315123", TODAY) == 76 and is_vulnerable_by_age("310114500315123", TODAY)
+    assert age_on("110105661126002", date(2026, 11, 26)) == 60

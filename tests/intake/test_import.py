@@ -117,7 +117,7 @@ def test_preview_lists_bad_rows_with_reasons_and_writes_nothing(client, db, town
     assert "3 cases will be registered, 0 rows are already in the system and will be skipped, " \
            "5 rows are refused." in page
     assert "What the dispute is about is missing." in page
-    assert "The phone number 12345 is not a mobile number" in page
+    assert "The phone number 12345 was not taken: A mobile number has 11 digits" in page
     assert "The received time 2099-01-01 00:00 is in the future." in page
     assert "The received time 昨天下午 is not a date and time." in page
     assert "Same channel reference as row 3; only the first is imported." in page
@@ -646,7 +646,7 @@ def test_village_matching(value, address, expected):
 @pytest.mark.parametrize("value, phone, problem", [
     ("13812345678", "13812345678", False), ("138-1234-5678", "13812345678", False),
     ("+86 138 1234 5678", "13812345678", False), (13812345678, "13812345678", False),
-    ("１３８１２３４５６７８", "13812345678", False), ("12345", "", True), ("021-59991234", "", True),
+    ("１３８１２３４５６７８", "13812345678", False), ("12345", "", True), ("021-59991234", "021-59991234", False),
     ("", "", False),
 ])
 def test_phone_cleaning(value, phone, problem):
@@ -671,7 +671,7 @@ def test_cell_contents_are_escaped_in_the_preview(client, db, town, users, login
     raw = client.get(f"{URL}{batch_id}?lang=en").get_data(as_text=True)
     assert "<script>alert(1)" not in raw and "<imgsrc=x>" not in raw and "<b>X1</b>" not in raw
     assert "&lt;b&gt;X1&lt;/b&gt;" in raw  # a refused row, shown with its reference
-    assert "The phone number &lt;imgsrc=x&gt; is not a mobile number" in raw  # inside a message too
+    assert "The phone number &lt;img src=x&gt; was not taken" in raw  # inside a message too
 
 
 def test_overlong_values_are_refused_naming_the_column(client, db, town, users, login):

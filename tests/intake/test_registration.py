@@ -28,7 +28,7 @@ def _count(db):
 @pytest.mark.parametrize("field, value, message", [
     ("parties-0-phone", "1381234567", "A mobile number has 11 digits"),
     ("parties-0-phone", "12812345678", "A mobile number has 11 digits"),
-    ("parties-0-id_number", "11010519491231002", "An ID number has 18 characters."),
+    ("parties-0-id_number", "11010519491231002", "An ID number has 18 characters"),
     ("parties-0-id_number", "110105194912310021", "check digit is wrong"),
     ("parties-0-id_number", "110105194902310027", "not a real date"),
     ("parties-0-name", "", "Give the party's name."),
