@@ -224,7 +224,25 @@ class MediationSession(db.Model):
     office: Mapped[Office] = relationship()
 
 
-class CaseOutcome(db.Model):
+class OutcomeContent:
+    """What an outcome says, the same in the current outcome and in each earlier one. closed_at is
+    indexed in both: statistics count each period's closings from both, so a reopen never changes
+    a period already reported."""
+
+    agreement_text: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    performance_terms: Mapped[str | None] = mapped_column(Text)
+    referred_to: Mapped[str | None] = mapped_column(String(255))
+    # 人民调解法 art. 29: signed on, in effect from (the last signature or seal; art. 33's window runs
+    # from it), and performed by. Local dates, as written on the agreement.
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    performance_due_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class CaseOutcome(OutcomeContent, db.Model):
     """The case's current outcome: one row at most per case, what statistics and prints read.
 
     Reopening moves the row whole into CaseOutcomeHistory before it goes (cases.services._reopen),
@@ -241,23 +259,12 @@ class CaseOutcome(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
     outcome: Mapped[str] = mapped_column(String(24), index=True)
-    agreement_text: Mapped[str | None] = mapped_column(Text)
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
-    performance_terms: Mapped[str | None] = mapped_column(Text)
-    referred_to: Mapped[str | None] = mapped_column(String(255))
-    # 人民调解法 art. 29: signed on, in effect from (the last signature or seal; art. 33's window runs
-    # from it), and performed by. Local dates, as written on the agreement.
-    signed_on: Mapped[date | None] = mapped_column(Date)
-    effective_on: Mapped[date | None] = mapped_column(Date)
-    performance_due_on: Mapped[date | None] = mapped_column(Date)
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(back_populates="outcome")
     closed_by: Mapped[User] = relationship()
 
 
-class CaseOutcomeHistory(db.Model):
+class CaseOutcomeHistory(OutcomeContent, db.Model):
     """An earlier outcome of a reopened case: the CaseOutcome row as it was, and who reopened it when and why.
 
     A separate table rather than a `superseded_at` flag on case_outcomes: the statistics, reports and the
@@ -271,23 +278,13 @@ class CaseOutcomeHistory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(24))
-    agreement_text: Mapped[str | None] = mapped_column(Text)
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
-    performance_terms: Mapped[str | None] = mapped_column(Text)
-    referred_to: Mapped[str | None] = mapped_column(String(255))
-    signed_on: Mapped[date | None] = mapped_column(Date)
-    effective_on: Mapped[date | None] = mapped_column(Date)
-    performance_due_on: Mapped[date | None] = mapped_column(Date)
-    # Indexed: statistics count each period's closings from here too, so a reopen never changes a closed period.
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reopened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reopened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reopen_reason: Mapped[str] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="outcome_history")
     # Loaded with the rows: the case page and file name both people of every earlier outcome.
-    closed_by: Mapped[User] = relationship(foreign_keys=[closed_by_id], lazy="selectin")
+    closed_by: Mapped[User] = relationship(foreign_keys="CaseOutcomeHistory.closed_by_id", lazy="selectin")
     reopened_by: Mapped[User] = relationship(foreign_keys=[reopened_by_id], lazy="selectin")
 
     @classmethod

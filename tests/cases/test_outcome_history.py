@@ -88,6 +88,7 @@ def test_case_page_and_case_file_show_both_outcomes(closed_twice, client, users,
         assert "Earlier outcomes (1)" in html, path
         assert SECOND_AGREEMENT in html and FIRST_AGREEMENT in html and FIRST_TERMS in html, path
         assert "800.00" in html and "被申请人未按期付款" in html, path
+        assert "2026-11-26" in html and "2026-12-06" in html, path  # the first agreement's dates
 
 
 def test_earlier_outcomes_are_masked_for_readers_without_personal_data(closed_twice, client, users, login):
