@@ -169,6 +169,7 @@ class Party(db.Model):
     id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     id_number_typed: Mapped[str | None] = mapped_column(String(TYPED_MAX))
     address: Mapped[str | None] = mapped_column(String(255))
+    ethnicity: Mapped[str | None] = mapped_column(String(16))  # 民族, as the party states it (汉族, 回族 …)
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)  # elderly, minor or disabled
     has_petitioned: Mapped[bool] = mapped_column(Boolean, default=False)  # has petitioned (信访) before
 

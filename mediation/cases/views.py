@@ -1,13 +1,12 @@
 """Queue, case detail, and one form per lifecycle action. Thin: rules live in core/ and services."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..organisation.models import Office, Village
+from ..organisation.models import Office
 from ..auth import audit
 from ..auth.permissions import may
 from ..auth.queries import assignable_users
@@ -15,79 +14,27 @@ from ..core.errors import DomainError, StaleVersion
 from ..core.lifecycle import OPEN_STATUSES, TRANSITIONS, Action, Status, available_actions
 from ..core.permissions import Page
 from ..core.risk import RULES_BY_CODE
-from ..core.vocab import Role
 from ..db import utcnow
 from ..extensions import db
 from ..forms_common import MAX_ID
 from ..labels import label
 from ..organisation.town import current_town
 from .access import actor_for, get_visible_case_or_404, sees_personal_data, visible_cases
-from .queries import QueuePage, queue_page
-from .search import search_cases
-from .forms import ACTION_FORMS, AssignForm, QueueFilterForm, RouteForm, TransferForm
-from .models import Case, MediationSession, Supervision, TimelineEvent, case_co_offices
+from .forms import ACTION_FORMS, AssignForm, RouteForm, TransferForm
+from .models import Case, MediationSession, Supervision, TimelineEvent
 from .duplicates import find_duplicates, link_cases, linked_cases
 from .routing import propose_for
 from .services import facts_for, perform
+from .queue_views import register as register_queue
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-SCOPES = {
-    Role.MEDIATOR: ("mine", "office"),
-    Role.LIAISON: ("office",),
-    Role.SUPERVISOR: ("all", "mine", "office"),
-    Role.ADMIN: ("all",),
-    Role.VIEWER: ("all",),
-}
-MAX_PAGE = 10_000  # past any real queue; a larger number would overflow the OFFSET
-SEARCH_RESULTS = 50  # a search shows the best matches, ranked; narrow it with the filters
 # Lifecycle payload fields named by a refusal, and the form fields that show them.
 FORM_FIELD = {"mediator_id": "mediator", "lead_office_id": "lead_office", "co_office_ids": "co_offices",
               "merge_target": "target"}
-SCOPE_LABELS = {"mine": _l("My cases"), "office": _l("My office's queue"), "all": _l("All cases")}
 
 
-def _office_clause(office_id: int):
-    co = exists().where(case_co_offices.c.case_id == Case.id, case_co_offices.c.office_id == office_id)
-    return or_(Case.lead_office_id == office_id, Case.intake_office_id == office_id, co)
-
-
-@bp.route("/")
-@login_required
-def queue():
-    form = QueueFilterForm(request.args)
-    scopes = SCOPES[current_user.role_enum]
-    form.scope.choices = [(s, SCOPE_LABELS[s]) for s in scopes]
-    villages = db.session.scalars(select(Village).order_by(Village.id)).all()
-    form.village.choices = [("", _("Any village"))] + [(v.id, v.name) for v in villages]
-    form.validate()
-    scope = form.scope.data if form.scope.data in scopes else scopes[0]
-    form.scope.data = scope
-
-    filters = _queue_filters(form, scope)
-    per_page = current_app.config["PAGE_SIZE"]
-    text = (form.q.data or "").strip() if not form.q.errors else ""
-    if text:
-        page = QueuePage.of_search(search_cases(current_user, text, SEARCH_RESULTS, filters), SEARCH_RESULTS)
-    else:
-        number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-        page = queue_page(visible_cases(current_user).where(*filters), number, per_page)
-    filter_args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
-    return render_template("cases/queue.html", form=form, page=page, scope=scope, now=utcnow(),
-                           filter_args=filter_args, may_register=may(current_user, Page.REGISTER), searching=bool(text))
-
-
-def _queue_filters(form: QueueFilterForm, scope: str) -> list:
-    filters = []
-    if scope == "mine":
-        filters.append(Case.mediator_id == current_user.id)
-    elif scope == "office":
-        filters.append(_office_clause(current_user.office_id))
-    for field, column in ((form.status, Case.status), (form.channel, Case.channel), (form.category, Case.category),
-                          (form.village, Case.village_id)):
-        if field.data and not field.errors:
-            filters.append(column == field.data)
-    return filters
+register_queue(bp)
 
 
 @bp.route("/<reference>")

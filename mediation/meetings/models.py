@@ -1,7 +1,7 @@
 """Joint meetings (联席会议) and their agendas."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -18,6 +18,8 @@ class Meeting(db.Model):
     attendees: Mapped[str] = mapped_column(Text, default="")  # who came, as written in the minutes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed: read-only from then on
+    # 期号 of the weekly handout: the meeting's number within its year, given when first numbered.
+    issue_number: Mapped[int | None] = mapped_column(Integer)
 
     items: Mapped[list["AgendaItem"]] = relationship(back_populates="meeting", order_by="AgendaItem.id",
                                                      cascade="all, delete-orphan")
