@@ -52,9 +52,30 @@ class Config:
     MEETING_WEEKDAY = int(os.environ.get("MEETING_WEEKDAY", "3"))  # Monday is 0: Thursday
     MEETING_TIME = time.fromisoformat(os.environ.get("MEETING_TIME", "09:00"))
     MEETING_LEAD_HOURS = int(os.environ.get("MEETING_LEAD_HOURS", "24"))
-    MEETING_ATTENDEE_OFFICES = ("police_station", "judicial_office", "petition_office", "safety_office")
+    # The three linked offices (三所联动: police station, judicial office, contracted law firm) and the
+    # petition and safety offices.
+    MEETING_ATTENDEE_OFFICES = ("police_station", "judicial_office", "law_firm", "petition_office", "safety_office")
     JOBS_SWEEP_SECONDS = int(os.environ.get("JOBS_SWEEP_SECONDS", "600"))
     JOBS_DAILY_AT = time(8, 0)
+
+    # The address parties reach from outside (printed on the 受理回执 as a URL and QR code); empty:
+    # the address of the request that printed it.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # The judicial office's phone for parties' questions, printed on the 受理回执.
+    ENQUIRY_PHONE = os.environ.get("ENQUIRY_PHONE", "")  # empty: a blank line on the receipt, to fill in by hand
+
+    # Outbound messages (mediation/outbox): SMS to parties, signed callbacks to channels.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL")  # unset: SMS are recorded only, for the admin to see
+    SMS_GATEWAY_TEMPLATE = os.environ.get("SMS_GATEWAY_TEMPLATE",
+                                          '{"to": "$to", "text": "$text", "id": "$delivery_id"}')
+    SMS_GATEWAY_CONTENT_TYPE = os.environ.get("SMS_GATEWAY_CONTENT_TYPE", "application/json")
+    OUTBOX_SECONDS = int(os.environ.get("OUTBOX_SECONDS", "60"))
+    OUTBOX_HTTP_TIMEOUT = 5
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_BACKOFF_MINUTES = 1
+    OUTBOX_BACKOFF_CAP_MINUTES = 60
+    OUTBOX_BATCH = 50
+    OUTBOX_MAX_PER_RUN = 500
 
     # Audit trail: rows are kept at least 180 days (网络安全法 art. 21; the database's triggers refuse
     # deleting younger rows whatever this says), then the daily purge removes them.

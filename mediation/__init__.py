@@ -31,9 +31,11 @@ from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from .intake.import_views import bp as imports_bp
 from .intake.views import bp as intake_bp
 from .jobs import cli as jobs_cli
+from .lookup.views import bp as lookup_bp
 from .meetings.views import bp as meetings_bp
 from .notifications.views import bp as notifications_bp
 from .reports.views import bp as reports_bp
+from .reports.queue_export import bp as queue_export_bp
 from .supervision.views import bp as dashboard_bp
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ def _connection_settings(dbapi_connection, connection_record):
 def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer-token clients, no cookies: CSRF does not apply
     for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, accounts_bp, risk_rules_bp, api_bp, api_admin_bp,
-                      notifications_bp, dashboard_bp, meetings_bp, reports_bp, audit_bp):
+                      notifications_bp, dashboard_bp, meetings_bp, reports_bp, audit_bp, queue_export_bp, lookup_bp):
         app.register_blueprint(blueprint)
 
 

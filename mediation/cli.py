@@ -12,6 +12,7 @@ from .auth.services import check_new_password
 from .cases.models import Case, RoutingRule
 from .cases.routing import load_default_rules
 from .cases.search import index_cases
+from .cases.similar_cli import similar_group
 from .core.errors import DomainError
 from .core.vocab import Role
 from .demo import load_demo
@@ -23,6 +24,8 @@ from .organisation.town import current_town
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(similar_group)
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))

@@ -1,11 +1,15 @@
 """Demo data for 徐行镇 (Jiading, Shanghai): the town's villages, offices, one user per role,
-and cases in every state from every channel, all driven through the real services."""
+cases in every state from every channel, last week's joint meeting (held: decisions, minutes)
+and the coming one (its agenda), all driven through the real services."""
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from .organisation.models import Office, Village
 from .auth.models import User
+from .cases.models import Case
 from .cases.routing import load_default_rules, propose_for
 from .cases.services import perform
 from .core.demo_people import fake_id_number, fake_mobile, fake_name
@@ -14,7 +18,10 @@ from .core.passwords import temporary_password
 from .core.vocab import CATEGORIES, Channel, Outcome, OfficeKind, PartyRole, Role
 from .extensions import db
 from .intake.services import CaseData, PartyData, register_case
+from .core.schedules import meeting_after
 from .core.town import Town
+from .meetings.models import Meeting
+from .meetings.services import AgendaEntry, build_agenda, close_meeting, next_meeting, put_on_agenda, record_decision
 
 VILLAGES = [("xiaomiao", "小庙村"), ("qianqiao", "钱桥村"), ("xuxing", "徐行村"), ("dashipi", "大石皮村"),
             ("fuhu", "伏虎村"), ("heqiao", "和桥村"), ("hongxing", "红星村"), ("caowang", "曹王村"),
@@ -73,7 +80,45 @@ def load_demo(now: datetime, town: Town, case_count: int = 200, seed: int = 2026
     db.session.flush()
     load_default_rules()
     _load_cases(rng, case_count, villages, offices, users, now, town)
+    _load_meetings(now, town, users)
     return passwords
+
+
+DECISIONS = [  # joint-meeting decisions on last week's agenda (no new deadline: the cases' dates stay)
+    "由司法所牵头，派出所配合，本周内再次组织双方调解",
+    "请签约律师出具法律意见，下次联席会议通报结果",
+    "村调委会加强走访，密切关注双方情绪，防止矛盾激化",
+    "信访办同步掌握情况，调解员每三日向司法所报告进展",
+]
+
+
+def _load_meetings(now, town, users):
+    """Last week's joint meeting, held, with decisions and minutes; and the coming one, its agenda
+    built as the pre-meeting job builds it. Drawn from the cases already loaded, without the random
+    generator, so the cases stay as they were."""
+    sup = users["supervisor"]
+    upcoming = next_meeting(now, town)
+    held_at = meeting_after(upcoming.scheduled_at - timedelta(days=7, minutes=1), town.meeting.weekday,
+                            town.meeting.at, town.tz)
+    if held_at >= now:  # the coming meeting is today's, not yet held: last week's is the one before
+        held_at -= timedelta(days=7)
+    held = Meeting(scheduled_at=held_at, agenda_built_at=held_at - timedelta(days=1))
+    db.session.add(held)
+    db.session.flush()
+    cases = db.session.scalars(
+        select(Case).where(Case.status == Status.IN_MEDIATION.value, Case.mediator_id.is_not(None),
+                           Case.received_at < held_at - timedelta(days=2))
+        .order_by(Case.escalated.desc(), Case.id).limit(len(DECISIONS) + 2)).all()
+    put_on_agenda(held, [AgendaEntry(c.id, c.status, ("escalated",) if c.escalated else ("added",)) for c in cases],
+                  actor_id=sup.id, now=held_at - timedelta(days=1))
+    for item, decision in zip(sorted(held.items, key=lambda i: i.id), DECISIONS):
+        record_decision(item, sup, held_at + timedelta(minutes=20), town, decision=decision, lead_office_id=None,
+                        due_at=None)
+    close_meeting(held, held_at + timedelta(hours=1, minutes=30),
+                  "会议通报了上周新收、办结及超期案件情况。对列入议程的重点案件逐件研究，明确牵头单位和化解措施；"
+                  "未作决定的案件由承办调解员继续跟进，下周会议再行通报。",
+                  "司法所 王所长、调解员 李明；派出所 张警官；镇信访办、镇平安办负责同志")
+    build_agenda(now, town)
 
 
 def _load_cases(rng, count, villages, offices, users, now, town):

@@ -6,13 +6,17 @@ overlong string is a field error, never a database error. Whole numbers are read
 `BoundedIntegerField`, so a 400-digit number is a field error too.
 """
 import re
+from functools import lru_cache
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectMultipleField, StringField
 from wtforms import Form as PlainForm
+from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -73,9 +77,30 @@ def plain_text(form, field):
         raise ValidationError(_l("Remove the control characters (such as NUL) from this text."))
 
 
+@lru_cache(maxsize=8)
+def _bundled_translations(locale: str):
+    """WTForms' own catalog (it ships zh, zh_TW, ...) for `locale`, e.g. zh_CN falling back to zh."""
+    return wtforms_translations([locale, locale.split("_")[0]])
+
+
+def field_translations():
+    """The translations WTForms' built-in messages ("This field is required.", "Field cannot be
+    longer than %(max)d characters.", "Not a valid date value.") use: WTForms' bundled catalog in
+    the request's locale. Set on every form of the app, nested ones too: a plain wtforms Form (a
+    FieldList's subform) gets no translations from Flask-WTF and would answer in English."""
+    if not has_request_context():
+        return None
+    locale = get_locale()
+    return _bundled_translations(str(locale)) if locale is not None else None
+
+
 class _CheckedText:
     """Meta mixin: every text field (StringField and its kinds: textarea, hidden, password, search)
-    is checked for unstorable characters, and bounded in length when it has no Length of its own."""
+    is checked for unstorable characters, and bounded in length when it has no Length of its own;
+    WTForms' own messages are in the request's language (`field_translations`)."""
+
+    def get_translations(self, form):
+        return field_translations()
 
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)

@@ -38,6 +38,11 @@ LABELS: dict[str, dict[str, str]] = {
     "method": {"in_person": _l("In person"), "phone": _l("By phone"), "video": _l("By video")},
     "performance": {"performed": _l("Performed"), "partly": _l("Partly performed"),
                     "not_performed": _l("Not performed"), "not_applicable": _l("Not applicable")},
+    "visit_method": {"phone": _l("Phone call"), "visit": _l("Home visit"), "sms": _l("Text message")},
+    "satisfaction": {"satisfied": _l("Satisfied"), "fairly_satisfied": _l("Fairly satisfied"),
+                     "dissatisfied": _l("Dissatisfied")},
+    "supervision_state": {"unanswered": _l("Awaiting an answer"), "overdue": _l("Overdue, unanswered"),
+                          "answered": _l("Answered")},
     "action": {
         "register": _l("Registered"), "accept": _l("Accept"), "reject": _l("Reject"),
         "route": _l("Route"), "log_session": _l("Log session"), "transfer": _l("Transfer"),
@@ -47,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "link": _l("Linked with another case"), "suspend": _l("Suspend"), "resume": _l("Resume"),
         "propose_close": _l("Propose closing"), "assign": _l("Assign mediator"), "supervise": _l("Supervise (督办)"), "decision": _l("Joint meeting decision"),
         "on_agenda": _l("Put on the joint meeting's agenda"),
+        "answer_supervision": _l("Answered the supervision (督办反馈)"),
     },
     "risk": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
     "dashboard": {"overdue": _l("Overdue"), "due_soon": _l("Due soon"), "high_risk": _l("High risk"),
@@ -57,7 +63,11 @@ LABELS: dict[str, dict[str, str]] = {
                "agenda_ready": _l("The joint meeting's agenda is ready"),
                "return_visit_due": _l("Return visit due"),
                "confirmation_window": _l("Judicial confirmation window ends soon"),
-               "close_proposed": _l("A liaison proposes closing")},
+               "close_proposed": _l("A liaison proposes closing"),
+               "supervised": _l("Supervised (督办): please act and answer"),
+               "supervision_answered": _l("Your supervision (督办) was answered"),
+               "deadline_digest": _l("Deadline reminders"), "reminder_digest": _l("Return visits and confirmation windows"),
+               "meeting_decision": _l("Joint meeting decision")},
     "policy_stage": {"accept": _l("Accept or reject, from receipt"), "conclude": _l("Conclude, from acceptance"),
                      "follow_up": _l("Return visit, from closing"),
                      "confirmation": _l("Judicial confirmation window, from the agreement"),
@@ -75,6 +85,15 @@ LABELS: dict[str, dict[str, str]] = {
     "detail": {"work_order_type": _l("12345 work-order type"), "incident_number": _l("110 incident number"),
                "violence": _l("Violence reported"), "injury": _l("Injury reported"), "grid_id": _l("Grid"),
                "application_number": _l("Platform application number")},
+    # What an audit row is about (audit.record's object_type), on the admin audit page.
+    "audit_object": {"address": _l("Address"), "calendar": _l("Working calendar"), "case": _l("Case"),
+                     "channel_token": _l("Channel token"), "deadline_policy": _l("Deadline policy"),
+                     "import_batch": _l("Import batch"), "queue": _l("Case queue"),
+                     "routing_rule": _l("Routing rule"), "risk_rule": _l("Risk rule"),
+                     "statistics": _l("Statistics"), "user": _l("Account"),
+                     "weekly_summary": _l("Weekly summary"), "meeting": _l("Joint meeting")},
+    # A deadline policy row's variant (core.deadlines.DEFAULT_PERIODS): a 12345 work-order type.
+    "policy_variant": {"complex": _l("Complex item (with approval)"), "咨询": _l("Consultation (咨询)")},
 }
 
 STATUS_BADGE = {

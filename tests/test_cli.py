@@ -5,7 +5,12 @@ from sqlalchemy import func, select
 
 from mediation.auth.models import User
 from mediation.cases.models import Case
+from mediation.db import utcnow
+from mediation.meetings.models import AgendaItem, Meeting
+from mediation.notifications.models import Notification
 from mediation.organisation.models import CalendarOverride
+
+from .conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
 
 
 def test_create_user_reads_password_from_stdin(runner, db, town):
@@ -52,6 +57,33 @@ def test_seed_demo_loads_every_state_and_channel_once(runner, db):
     again = runner.invoke(args=["seed-demo"])
     assert "already" in again.output
     assert db.session.scalar(select(func.count()).select_from(Case)) == 60
+
+
+def test_seed_demo_has_a_held_meeting_and_a_coming_one(runner, db, client):
+    assert runner.invoke(args=["seed-demo", "--cases", "60"]).exit_code == 0
+    held, coming = db.session.scalars(select(Meeting).order_by(Meeting.scheduled_at)).all()
+    assert held.held_at is not None and held.minutes and held.attendees
+    assert held.scheduled_at < utcnow() < coming.scheduled_at and coming.held_at is None
+    decided = [i for i in held.items if i.decided_at is not None]
+    assert len(decided) >= 2 and all(i.decision for i in decided)
+    assert coming.items and coming.agenda_built_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.kind == "meeting_decision")) >= len(decided)
+    items = db.session.scalar(select(func.count()).select_from(AgendaItem))
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # a second time: nothing more
+    assert db.session.scalar(select(func.count()).select_from(AgendaItem)) == items
+    assert db.session.scalar(select(func.count()).select_from(Meeting)) == 2
+    # The pages show them: the meeting list, the held meeting's minutes and the weekly handout's agenda.
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    supervisor.password_hash = TEST_PASSWORD_HASH
+    db.session.commit()
+    assert client.post("/login", data={"username": "supervisor", "password": TEST_PASSWORD}).status_code == 302
+    listing = client.get("/meetings/").get_data(as_text=True)
+    assert f"/meetings/{held.id}" in listing and f"/meetings/{coming.id}" in listing
+    page = client.get(f"/meetings/{held.id}").get_data(as_text=True)
+    assert held.items[0].decision in page and "会议通报了上周" in page
+    weekly = client.get("/reports/weekly").get_data(as_text=True)
+    assert coming.items[0].case.reference in weekly
 
 
 def test_calendar_show_a_year_the_package_does_not_know(runner, db):

@@ -30,6 +30,10 @@ DETAILS_SHOWN = 300  # characters of an event's details on the page
 
 # The events the system records, as the page names them; an event not listed shows its code.
 ACTION_LABELS = {
+    "category_rule_saved": _l("Category keyword rule saved"), "category_rule_deleted": _l("Category keyword rule deleted"),
+    "category_rule_moved": _l("Category keyword rule moved"),
+    "category_rule_defaults": _l("Default category keyword rules loaded"),
+    "progress_lookup": _l("Progress lookup"), "progress_lookup_throttled": _l("Progress lookup throttled"),
     "login": _l("Signed in"), "login_failed": _l("Sign-in failed"), "login_locked": _l("Sign-in while locked"),
     "account_locked": _l("Account locked"), "login_throttled": _l("Sign-in throttled"), "logout": _l("Signed out"),
     "password_changed": _l("Changed own password"), "password_change_failed": _l("Password change failed"),

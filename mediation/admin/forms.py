@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..core.cells import split_keywords
 from ..core.vocab import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, CATEGORIES, Channel
 from ..forms_common import BoundedDecimalField, BoundedIntegerField, Form, MultiCheckboxField, choices, optional_int
 from ..labels import LABELS
 
 
 class RoutingRuleForm(Form):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=128)])
+    name = StringField(_l("Rule name"), validators=[InputRequired(), Length(max=128)])
     position = BoundedIntegerField(_l("Order (lower is tried first)"), validators=[InputRequired()], low=0, high=100000)
     active = BooleanField(_l("Active"), default=True)
     combine = SelectField(_l("Conditions"), choices=[("all", _l("All set conditions must hold")),
@@ -55,3 +56,26 @@ class DeadlinePolicyForm(Form):
     days = BoundedIntegerField(_l("Days"), validators=[InputRequired()], low=0, high=366)
     unit = SelectField(_l("Counted in"), choices=[("working", _l("working days")), ("calendar", _l("calendar days"))])
     submit = SubmitField(_l("Save"))
+
+
+MAX_KEYWORD_LENGTH = 32
+
+
+class CategoryRuleForm(Form):
+    """A keyword rule for imports: keywords separated by 、 , ， or spaces, and the category they point to."""
+
+    keywords = TextAreaField(_l("Keywords (separated by 、 , ， or spaces)"),
+                             validators=[InputRequired(), Length(max=1000)], render_kw={"rows": 2})
+    category = SelectField(_l("Category"), choices=[(c, c) for c in CATEGORIES])
+    position = BoundedIntegerField(_l("Order (lower is tried first)"), validators=[InputRequired()], low=0, high=100000)
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+    def validate_keywords(self, field) -> None:
+        words = split_keywords(field.data)
+        if not words:
+            raise ValidationError(_l("Write at least one keyword."))
+        too_long = [w for w in words if len(w) > MAX_KEYWORD_LENGTH]
+        if too_long:
+            raise ValidationError(_l("A keyword has at most %(n)s characters: %(word)s", n=MAX_KEYWORD_LENGTH,
+                                word=too_long[0][:40]))

@@ -1,4 +1,5 @@
-"""Admin pages: routing rules (三所联动), working calendar, deadline policy, job runs."""
+"""Admin pages: routing rules (三所联动), the keyword rules that propose an imported row's category,
+working calendar, deadline policy, job runs."""
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,6 +12,9 @@ from ..auth.permissions import page_required
 from ..core.permissions import Page
 from ..cases.models import RoutingRule
 from ..cases.routing import load_default_rules
+from ..core.cells import OTHER, match_keywords
+from ..intake.models import CategoryRule
+from ..intake.services import active_category_rules, load_default_category_rules
 from ..extensions import db
 from ..db import utcnow
 from ..jobs.models import JobRun
@@ -18,7 +22,7 @@ from ..jobs.recompute import JOB_NAME as RECOMPUTE_JOB
 from ..jobs.registry import jobs
 from ..jobs.runner import run_job
 from ..organisation.town import calendar_exceptions, current_town, missing_calendar_years
-from .forms import CalendarOverrideForm, CalendarYearForm, DeadlinePolicyForm, RoutingRuleForm
+from .forms import CalendarOverrideForm, CalendarYearForm, CategoryRuleForm, DeadlinePolicyForm, RoutingRuleForm
 from ..organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -91,6 +95,108 @@ def delete_routing_rule(rule_id: int):
     db.session.commit()
     flash(_("Rule deleted."), "success")
     return redirect(url_for(".routing_rules"))
+
+
+# --------------------------------------------------------------------------------------------
+# Category keyword rules (imports)
+# --------------------------------------------------------------------------------------------
+
+TRY_TEXT_MAX = 500
+
+
+def _category_rules() -> list[CategoryRule]:
+    return db.session.scalars(select(CategoryRule).order_by(CategoryRule.position, CategoryRule.id)).all()
+
+
+def _category_rules_page(form: CategoryRuleForm, rule: CategoryRule | None = None, status: int = 200):
+    tried = (request.args.get("text") or "").strip()[:TRY_TEXT_MAX]
+    found = match_keywords(tried, active_category_rules()) if tried else None
+    return render_template("admin/category_rules.html", rules=_category_rules(), form=form, rule=rule,
+                           tried=tried, found=found, other=OTHER), status
+
+
+@bp.route("/category-rules", methods=["GET", "POST"])
+@page_required(Page.ADMIN)
+def category_rules():
+    """The rules listed in order, a text to try them on, and a form to add one."""
+    form = CategoryRuleForm()
+    if not form.is_submitted():
+        last = db.session.scalar(select(CategoryRule.position).order_by(CategoryRule.position.desc()).limit(1))
+        form.position.data = (last or 0) + 10
+    if form.validate_on_submit():
+        return _save_category_rule(CategoryRule(), form, created=True)
+    return _category_rules_page(form, status=422 if form.errors else 200)
+
+
+@bp.route("/category-rules/<int(max=2147483647):rule_id>", methods=["GET", "POST"])
+@page_required(Page.ADMIN)
+def category_rule(rule_id: int):
+    rule = db.session.get(CategoryRule, rule_id) or abort(404)
+    form = CategoryRuleForm(obj=rule)
+    if form.validate_on_submit():
+        return _save_category_rule(rule, form, created=False)
+    return _category_rules_page(form, rule, 422 if form.errors else 200)
+
+
+def _save_category_rule(rule: CategoryRule, form: CategoryRuleForm, *, created: bool):
+    rule.keywords = form.keywords.data.strip()
+    rule.category, rule.position, rule.active = form.category.data, form.position.data, form.active.data
+    db.session.add(rule)
+    db.session.flush()
+    audit.record("category_rule_saved", current_user, "category_rule", rule.id, created=created,
+                 keywords=rule.keywords, category=rule.category, position=rule.position, active=rule.active,
+                 at=utcnow(), ip=request.remote_addr)
+    db.session.commit()
+    flash(_("Rule saved."), "success")
+    return redirect(url_for(".category_rules"), 303)
+
+
+@bp.route("/category-rules/<int(max=2147483647):rule_id>/delete", methods=["POST"])
+@page_required(Page.ADMIN)
+def delete_category_rule(rule_id: int):
+    rule = db.session.get(CategoryRule, rule_id) or abort(404)
+    audit.record("category_rule_deleted", current_user, "category_rule", rule.id, keywords=rule.keywords,
+                 category=rule.category, at=utcnow(), ip=request.remote_addr)
+    db.session.delete(rule)
+    db.session.commit()
+    flash(_("Rule deleted."), "success")
+    return redirect(url_for(".category_rules"), 303)
+
+
+@bp.route("/category-rules/<int(max=2147483647):rule_id>/move", methods=["POST"])
+@page_required(Page.ADMIN)
+def move_category_rule(rule_id: int):
+    """One place up or down; the rules are numbered 10, 20, 30 … again in their new order."""
+    rules = _category_rules()
+    index = next((i for i, r in enumerate(rules) if r.id == rule_id), None)
+    if index is None:
+        abort(404)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(rules):
+        rules[index], rules[other] = rules[other], rules[index]
+        for n, rule in enumerate(rules, start=1):
+            rule.position = n * 10
+        audit.record("category_rule_moved", current_user, "category_rule", rule_id, direction=direction,
+                     at=utcnow(), ip=request.remote_addr)
+        db.session.commit()
+    return redirect(url_for(".category_rules"), 303)
+
+
+@bp.route("/category-rules/defaults", methods=["POST"])
+@page_required(Page.ADMIN)
+def category_rule_defaults():
+    created = load_default_category_rules()
+    if not created:
+        flash(_("Rules already exist; defaults are only loaded into an empty list."), "warning")
+    else:
+        audit.record("category_rule_defaults", current_user, "category_rule", None, created=created, at=utcnow(),
+                     ip=request.remote_addr)
+        db.session.commit()
+        flash(_("%(n)s default rules loaded.", n=created), "success")
+    return redirect(url_for(".category_rules"), 303)
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

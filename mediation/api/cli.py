@@ -12,7 +12,10 @@ from ..auth import audit
 from ..db import utcnow
 from ..extensions import db
 from .auth import API_CHANNELS
-from .models import ChannelToken, hash_token, new_token
+from .models import ChannelToken
+from .tokens import MAX_NAME, create_token, revoke_token
+
+__all__ = ["channel_token", "create_token", "register"]
 
 channel_token = AppGroup("channel-token", help="Bearer tokens for channel systems (12345, 110, grid, platform).")
 
@@ -21,22 +24,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(channel_token)
 
 
-def create_token(channel: str, name: str = "", created_by_id: int | None = None) -> tuple[ChannelToken, str]:
-    """A new token row (added to the session, not committed) and the token to hand over."""
-    token = new_token()
-    row = ChannelToken(channel=channel, name=name, token_hash=hash_token(token), hint=token[:12],
-                       created_by_id=created_by_id)
-    db.session.add(row)
-    db.session.flush()
-    return row, token
-
-
 @channel_token.command("create")
 @click.option("--channel", required=True, type=click.Choice(API_CHANNELS), help="The channel the token acts for.")
 @click.option("--name", default="", help="Who holds it, e.g. the 12345 centre's system.")
 def create(channel, name):
     """Create a token for CHANNEL and print it (shown once)."""
-    row, token = create_token(channel, name.strip()[:128])
+    row, token = create_token(channel, name.strip()[:MAX_NAME])
     audit.record("channel_token_created", None, "channel_token", row.id, channel=channel, name=row.name, at=utcnow())
     db.session.commit()
     click.echo(f"Created token {row.id} for {channel}. Store it now; it is not shown again:")
@@ -64,10 +57,9 @@ def revoke(token_id):
     row = db.session.get(ChannelToken, token_id)
     if row is None:
         raise click.ClickException(f"No channel token with id {token_id}; see `flask channel-token list`.")
-    if not row.active:
+    if not revoke_token(row, utcnow()):
         click.echo(f"Token {token_id} was already revoked.")
         return
-    row.revoked_at = utcnow()
     audit.record("channel_token_revoked", None, "channel_token", row.id, channel=row.channel, at=utcnow())
     db.session.commit()
     click.echo(f"Revoked token {token_id} ({row.channel}).")

@@ -12,6 +12,7 @@ from functools import cache
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..outbox.services import OPENAPI_WEBHOOKS
 from . import schemas
 from .auth import REALM
 
@@ -104,14 +105,20 @@ def _document() -> dict:
             "version": "1.0.0",
             "description": "12345, 110, grid and platform systems submit cases and follow them. Each "
                            "system holds a bearer token for its channel and sees only its channel's cases. "
-                           "Times are RFC 3339 with an offset; answers give them in the town's zone.",
+                           "Times are RFC 3339 with an offset; answers give them in the town's zone. "
+                           "Language: the texts meant to be read to a person (`status_note`) are in Simplified "
+                           "Chinese (zh-CN) unless the request's Accept-Language prefers English (en); the "
+                           "answer's Content-Language says which. Codes, field names and error messages are "
+                           "for developers and are in English.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": paths,
+        "webhooks": OPENAPI_WEBHOOKS,  # the signed callbacks a channel receives (mediation/outbox)
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "`flask channel-token create --channel ...`"}},
+                                               "description": "A token an administrator creates on the channel tokens page "
+                                                              "or with `flask channel-token create --channel ...`"}},
             "responses": {name: _answer(answer, refs) for name, answer in _SHARED.items()},
             "schemas": definitions["$defs"],
         },

@@ -439,7 +439,8 @@ class Case(BaseModel):
     external_id: str | None
     channel: Literal[tuple(c.value for c in Channel)]
     status: Literal[tuple(s.value for s in Status)]
-    status_note: str = Field(description="A short text for the caller: what is happening.")
+    status_note: str = Field(description="A short text for the caller: what is happening. Simplified Chinese, "
+                                         "or English when Accept-Language prefers it (see Content-Language).")
     received_at: datetime
     updated_at: datetime
     deadlines: Deadlines

@@ -22,6 +22,8 @@ import time
 from datetime import datetime, tzinfo
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
@@ -30,13 +32,14 @@ from werkzeug.exceptions import HTTPException
 from ..organisation.models import Village
 from ..auth import audit
 from ..cases.models import Case
-from ..core.errors import DomainError
+from ..core.errors import N_, DomainError
 from ..core.identity import scrub_identifiers
 from ..core.lifecycle import Status
 from ..core.town import Town
 from ..db import utcnow
 from ..extensions import db
 from ..intake.services import CaseData, PartyData, register_case
+from ..labels import label
 from ..organisation.town import current_town
 from . import openapi, schemas
 from .auth import ApiClient, current_client, database_busy, token_required
@@ -60,12 +63,13 @@ _REFERENCE = re.compile(rf"[A-Za-z0-9-]{{1,{schemas.MAX_REFERENCE}}}")
 _FIELD_PATHS = {"external_ref": "external_id", "village_id": "location.village", "address": "location.address",
                 "channel_due_at": "due_at", None: "body"}
 _CLOSED = {Status.CLOSED.value, Status.FOLLOWED_UP.value, Status.ARCHIVED.value}
+# How a closed case ended, as `status_note` says it (English msgids, translated per request).
 _OUTCOME_TEXT = {
-    "agreement_written": "settled by a written agreement",
-    "agreement_oral": "settled by an oral agreement",
-    "failed_referred": "no agreement; the parties were referred on",
-    "withdrawn": "the application was withdrawn",
-    "transferred_out": "transferred out of mediation",
+    "agreement_written": N_("settled by a written agreement"),
+    "agreement_oral": N_("settled by an oral agreement"),
+    "failed_referred": N_("no agreement; the parties were referred on"),
+    "withdrawn": N_("the application was withdrawn"),
+    "transferred_out": N_("transferred out of mediation"),
 }
 _HTTP_MESSAGES = {
     400: "The request could not be understood.",
@@ -120,6 +124,14 @@ for _code in (400, 403, 404, 405, 413, 415):
     bp.register_error_handler(_code, _http_error)
 bp.register_error_handler(HTTPException, _http_error)
 bp.register_error_handler(500, _server_error)
+
+
+@bp.after_request
+def _content_language(response):
+    """Which language `status_note` is in (answer_locale): caches keep one per Accept-Language."""
+    response.headers["Content-Language"] = "en" if answer_locale() == "en" else "zh-CN"
+    response.headers.add("Vary", "Accept-Language")
+    return response
 
 
 @bp.get("/openapi.json")
@@ -315,34 +327,55 @@ def case_json(case: Case, tz: tzinfo) -> dict:
     }
 
 
+def answer_locale() -> str:
+    """The language of the API's texts meant for people (`status_note`): English when the
+    request's Accept-Language prefers it, else Chinese (zh_CN), the default. Codes, field names
+    and error messages are for the channel's developers and stay as the OpenAPI document says."""
+    best = request.accept_languages.best_match(("zh-CN", "zh", "en"), default="zh-CN")
+    return "en" if best.startswith("en") else "zh_CN"
+
+
 def status_note(case: Case, tz: tzinfo) -> str:
-    """One line a 12345 operator can read to the caller."""
+    """One line a 12345 operator can read to the caller, in `answer_locale()`'s language."""
+    with force_locale(answer_locale()):
+        return _status_note(case, tz)
+
+
+def _status_note(case: Case, tz: tzinfo) -> str:
     status = case.status
     if status == Status.REGISTERED.value:
-        return f"Registered; to be accepted or rejected by {_day(case.accept_by, tz)}."
+        return _("Registered; to be accepted or rejected by %(day)s.", day=_day(case.accept_by, tz))
     if status == Status.ACCEPTED.value:
-        return f"Accepted; mediation is being arranged, to conclude by {_day(case.conclude_by, tz)}."
+        return _("Accepted; mediation is being arranged, to conclude by %(day)s.", day=_day(case.conclude_by, tz))
     if status == Status.REJECTED.value:
-        return f"Rejected: {scrub_identifiers(case.reject_reason)}"
+        return _("Rejected: %(reason)s", reason=scrub_identifiers(case.reject_reason))
     if status == Status.IN_MEDIATION.value:
-        office = f" with {case.lead_office.name}" if case.lead_office is not None else ""
-        return f"In mediation{office}; to conclude by {_day(case.conclude_by, tz)}."
+        if case.lead_office is not None:
+            return _("In mediation with %(office)s; to conclude by %(day)s.", office=case.lead_office.name,
+                     day=_day(case.conclude_by, tz))
+        return _("In mediation; to conclude by %(day)s.", day=_day(case.conclude_by, tz))
     if status == Status.MERGED.value:
         survivor = case.merged_into
-        note = f"Merged into {survivor.reference}, which handles the same dispute"
         if survivor.closed_at is not None and survivor.outcome is not None:
-            note += f"; it is closed: {_OUTCOME_TEXT.get(survivor.outcome.outcome, survivor.outcome.outcome)}"
-        return note + "."
+            return _("Merged into %(reference)s, which handles the same dispute; it is closed: %(outcome)s.",
+                     reference=survivor.reference, outcome=_outcome_text(survivor.outcome))
+        return _("Merged into %(reference)s, which handles the same dispute.", reference=survivor.reference)
     if status in _CLOSED and case.outcome is not None:
-        note = f"Closed: {_OUTCOME_TEXT.get(case.outcome.outcome, case.outcome.outcome)}"
-        if case.outcome.referred_to:
-            note += f" ({scrub_identifiers(case.outcome.referred_to)})"
+        outcome = _outcome_text(case.outcome)
         if status == Status.FOLLOWED_UP.value:
-            note += "; return visit made"
-        elif status == Status.ARCHIVED.value:
-            note += "; archived"
-        return note + "."
-    return f"{status.replace('_', ' ').capitalize()}."
+            return _("Closed: %(outcome)s; return visit made.", outcome=outcome)
+        if status == Status.ARCHIVED.value:
+            return _("Closed: %(outcome)s; archived.", outcome=outcome)
+        return _("Closed: %(outcome)s.", outcome=outcome)
+    return label("status", status)
+
+
+def _outcome_text(outcome) -> str:
+    text = _OUTCOME_TEXT.get(outcome.outcome)
+    text = _(text) if text is not None else label("outcome", outcome.outcome)
+    if outcome.referred_to:
+        text = _("%(outcome)s (%(referred_to)s)", outcome=text, referred_to=scrub_identifiers(outcome.referred_to))
+    return text
 
 
 def _outcome(case: Case, tz: tzinfo) -> dict | None:
@@ -363,4 +396,4 @@ def _iso(value: datetime | None, tz: tzinfo) -> str | None:
 
 
 def _day(value: datetime | None, tz: tzinfo) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "a date still to be set"
+    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else _("a date still to be set")

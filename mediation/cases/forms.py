@@ -6,8 +6,9 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectFie
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..core.lifecycle import MAX_EXTENSION_DAYS, Action, Payload
-from ..core.vocab import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, CATEGORIES, Channel, Outcome, Performance, SessionMethod
+from ..core.lifecycle import MAX_ANSWER, MAX_EXTENSION_DAYS, Action, Payload
+from ..core.vocab import (MAX_AMOUNT, MAX_YEAR, MIN_YEAR, CATEGORIES, Channel, Outcome, Performance, ReturnVisitMethod,
+                          Satisfaction, SessionMethod)
 from ..forms_common import (BoundedDecimalField, BoundedIntegerField, Form, LocalDateTimeField, MultiCheckboxField,
                             choices, not_blank, optional_int, version_number)
 from ..labels import LABELS
@@ -72,10 +73,13 @@ class RouteForm(ActionForm):
 
 
 class AcceptForm(RouteForm):
-    """Accept, and route in the same step unless the supervisor unticks it."""
+    """Accept, and route in the same step unless the supervisor unticks it. The fields in the order the
+    page shows them: the lead office (牵头单位) above the co-offices (协办单位)."""
 
     route_now = BooleanField(_l("Route now to the offices below"), default=True)
     lead_office = SelectField(_l("Lead office"), coerce=optional_int, validators=[Optional()])
+    co_offices = MultiCheckboxField(_l("Co-offices"), coerce=int, validators=[Optional()])
+    mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()])
 
     @property
     def then(self) -> Action | None:
@@ -121,6 +125,10 @@ def _plausible_year(form, field):
 
 
 class CloseForm(ActionForm):
+    """The view drops `answer` when the case has no open 督办, and fills `return_visit_on` from the policy."""
+
+    answer = TextAreaField(_l("Your answer to the supervision (督办反馈)"),
+                           validators=[not_blank, Length(max=MAX_ANSWER)])
     outcome = RadioField(_l("Outcome"), choices=choices("outcome", Outcome), validators=[InputRequired()])
     agreement_text = TextAreaField(_l("What was agreed"), validators=[Length(max=20000)])
     amount = BoundedDecimalField(_l("Amount (yuan)"), validators=[Optional()], low=0, high=MAX_AMOUNT)
@@ -131,9 +139,16 @@ class CloseForm(ActionForm):
                              validators=[Optional(), _plausible_year])
     referred_to = StringField(_l("Referred to (court, arbitration, administrative body, petition)"),
                               validators=[Length(max=255)])
+    # Left empty (a client that does not know the field), the policy's day and a phone call.
+    return_visit_on = DateField(_l("Return visit on"), validators=[Optional(), _plausible_year])
+    visit_method = RadioField(_l("How to make the return visit"), choices=choices("visit_method", ReturnVisitMethod),
+                              default=ReturnVisitMethod.PHONE.value, validators=[Optional()])
 
     def payload(self) -> Payload:
+        answer = getattr(self, "answer", None)
         return Payload(outcome=Outcome(self.outcome.data) if self.outcome.data else None,
+                       answer=(answer.data or "") if answer is not None else "",
+                       return_visit_on=self.return_visit_on.data, visit_method=self.visit_method.data or "",
                        agreement_text=self.agreement_text.data or "",
                        amount=Decimal(self.amount.data) if self.amount.data is not None else None,
                        performance_terms=self.performance_terms.data or "",
@@ -143,15 +158,32 @@ class CloseForm(ActionForm):
 
 
 class FollowUpForm(ActionForm):
+    """The return visit as made, on a phone: three sets of large choices and a note."""
+
+    # Prefilled with the method planned at closing; satisfaction may stay unsaid (the party declined).
+    visit_method = RadioField(_l("How was the visit made?"), choices=choices("visit_method", ReturnVisitMethod),
+                              validators=[Optional()])
     performance = RadioField(_l("Was the agreement performed?"), choices=choices("performance", Performance),
                              validators=[InputRequired()])
+    satisfaction = RadioField(_l("Is the party satisfied?"), choices=choices("satisfaction", Satisfaction),
+                              validators=[Optional()])
     notes = TextAreaField(_l("Notes: is the dispute calm, any hidden risk"), validators=[Length(max=4000)])
 
     def payload(self) -> Payload:
-        return Payload(performance=self.performance.data or "")
+        return Payload(performance=self.performance.data or "", visit_method=self.visit_method.data or "",
+                       satisfaction=self.satisfaction.data or "")
 
     def session_details(self, tz) -> dict:
         return {"notes": self.notes.data or ""}
+
+
+class AnswerSupervisionForm(Form):
+    """督办反馈, on the case page and on its own page."""
+
+    version = HiddenField(validators=[version_number])
+    answer = TextAreaField(_l("Your answer to the supervision (督办反馈)"),
+                           validators=[not_blank, Length(max=MAX_ANSWER)])
+    submit = SubmitField(_l("Send the answer"))
 
 
 class MergeForm(ActionForm):

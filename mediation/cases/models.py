@@ -104,6 +104,9 @@ class Case(db.Model):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_level: Mapped[str] = mapped_column(String(8), default="low", index=True)
     risk_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # Beside a reason, the earlier case that made it fire: {"repeat_dispute": "XH-…"}; NULL when none
+    # (and on cases assessed before it was kept: their reasons show without a link).
+    risk_evidence: Mapped[dict | None] = mapped_column(JSON)
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id", ondelete="SET NULL"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -299,23 +302,41 @@ class CaseOutcomeHistory(OutcomeContent, db.Model):
 
 
 class ReturnVisit(db.Model):
-    """回访 after closing: was the agreement performed, is the dispute calm."""
+    """回访 after closing: was the agreement performed, is the dispute calm, is the party satisfied.
+
+    Closing schedules one (`due_on`, the planned `method`, `scheduled_by`); recording the visit fills
+    in when and by whom it was made, how, what was found and the party's satisfaction. A row with
+    `visited_at` NULL is a visit still to make; the case's `follow_up_by` is the end of its `due_on`."""
 
     __tablename__ = "return_visits"
+    __table_args__ = (
+        CheckConstraint("visited_at IS NULL OR (performance IS NOT NULL AND visited_by_id IS NOT NULL)",
+                        name="visited_has_finding"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    visited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    performance: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date | None] = mapped_column(Date)  # scheduled at closing (rows from before: NULL)
+    scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    method: Mapped[str | None] = mapped_column(String(16))  # core.vocab.ReturnVisitMethod
+    visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    performance: Mapped[str | None] = mapped_column(String(16))  # core.vocab.Performance
+    satisfaction: Mapped[str | None] = mapped_column(String(24))  # core.vocab.Satisfaction
     notes: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="return_visits")
-    visited_by: Mapped[User] = relationship()
+    visited_by: Mapped[User | None] = relationship(foreign_keys=[visited_by_id])
+    scheduled_by: Mapped[User | None] = relationship(foreign_keys=[scheduled_by_id])
+
+    @property
+    def done(self) -> bool:
+        return self.visited_at is not None
 
 
 class Supervision(db.Model):
-    """督办: the judicial office's instruction on a case, with its own due date (a deadline)."""
+    """督办: the judicial office's instruction on a case, with its own due date (a deadline), and the
+    mediator's answer (反馈). Done when answered or when the case closed (or was rejected or merged)."""
 
     __tablename__ = "supervisions"
 
@@ -327,9 +348,13 @@ class Supervision(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the case closed or it was answered
+    answer: Mapped[str | None] = mapped_column(Text)  # 反馈
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(back_populates="supervisions")
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
 class CaseLink(db.Model):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import OPEN_STATUSES
 from ..extensions import db
-from .models import QUEUE_ORDER_SQL, Case
+from .models import QUEUE_ORDER_SQL, Case, Supervision
 
 OPEN_STATUS_VALUES = tuple(s.value for s in OPEN_STATUSES)
 
@@ -88,3 +88,35 @@ def queue_page(stmt, number: int, per_page: int) -> QueuePage:
         .order_by(QUEUE_ORDER, Case.id.desc()).offset((number - 1) * per_page).limit(per_page + 1)).all()
     return QueuePage(items=rows[:per_page], page=number, per_page=per_page,
                      total=counted if counted <= COUNT_CAP else None, has_next=len(rows) > per_page)
+
+
+# 督办 as a loop, for the supervisor's dashboard: given, answered (反馈) or still awaited, and late.
+SUPERVISION_STATES = ("unanswered", "overdue", "answered")
+SUPERVISION_LIST_LIMIT = 50
+
+
+def supervision_clause(state: str, now):
+    """Open: neither answered nor ended by the case closing. Overdue: open past its due date."""
+    return {
+        "unanswered": Supervision.done_at.is_(None),
+        "overdue": and_(Supervision.done_at.is_(None), Supervision.due_at < now),
+        "answered": Supervision.answer.is_not(None),
+    }[state]
+
+
+def supervision_counts(now) -> dict[str, int]:
+    """The three counts in one aggregate."""
+    row = db.session.execute(select(*[func.count().filter(supervision_clause(state, now)).label(state)
+                                      for state in SUPERVISION_STATES]).select_from(Supervision)).one()
+    return row._asdict()
+
+
+def supervision_list(state: str, now, limit: int = SUPERVISION_LIST_LIMIT) -> list[Supervision]:
+    """One list, in one query: awaited ones by due date (the latest first in line), answered ones newest first."""
+    order = (Supervision.answered_at.desc(), Supervision.id.desc()) if state == "answered" else \
+        (Supervision.due_at, Supervision.id)
+    return db.session.scalars(
+        select(Supervision).where(supervision_clause(state, now))
+        .options(joinedload(Supervision.case).joinedload(Case.mediator), joinedload(Supervision.created_by),
+                 joinedload(Supervision.answered_by))
+        .order_by(*order).limit(limit)).all()

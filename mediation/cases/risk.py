@@ -46,7 +46,7 @@ def refresh_risk_many(cases: list[Case], now: datetime) -> None:
                      ([Party.id_number.in_(id_numbers)] if id_numbers else [])
         rows = db.session.execute(
             select(Party.id.label("party_id"), Party.phone, Party.id_number, Case.id, Case.channel,
-                   Case.received_at)
+                   Case.received_at, Case.reference)
             .join(Case, Case.id == Party.case_id).where(or_(*conditions))).all()
         for row in rows:
             for key in (("phone", row.phone), ("id", row.id_number)):
@@ -83,11 +83,16 @@ def _same_parties_before(case: Case, by_key: dict, related: set[int]) -> list:
 
 def _store(case: Case, earlier: list, now: datetime, today: date) -> None:
     open_case = case.status in {s.value for s in OPEN_STATUSES}
+    police_calls = [row for row in earlier if row.channel == Channel.POLICE_110.value]
+    repeats = [row for row in earlier if case.received_at - row.received_at <= timedelta(days=REPEAT_WINDOW_DAYS)]
     facts = RiskFacts(
         violence=case.violence,
-        prior_police_call=any(row.channel == Channel.POLICE_110.value for row in earlier),
-        repeat_dispute=any(case.received_at - row.received_at <= timedelta(days=REPEAT_WINDOW_DAYS)
-                           for row in earlier),
+        prior_police_call=bool(police_calls),
+        repeat_dispute=bool(repeats),
+        # The latest earlier case, shown as a link beside the reason.
+        earlier_cases=tuple((code, max(rows, key=lambda r: (r.received_at, r.id)).reference)
+                            for code, rows in (("repeat_dispute", repeats), ("prior_police_call", police_calls))
+                            if rows),
         people_involved=max(case.people_involved or 0, len(case.parties)),
         vulnerable_party=any(p.vulnerable or is_vulnerable_by_age(p.id_number, today) for p in case.parties),
         petitioned_before=any(p.has_petitioned for p in case.parties),
@@ -97,3 +102,6 @@ def _store(case: Case, earlier: list, now: datetime, today: date) -> None:
     verdict = assess(facts)
     case.risk_level = verdict.level
     case.risk_reasons = list(verdict.reasons)
+    evidence = dict(verdict.evidence) or None
+    if (case.risk_evidence or None) != evidence:  # unchanged: no UPDATE for it
+        case.risk_evidence = evidence

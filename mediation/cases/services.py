@@ -5,7 +5,8 @@ recomputes deadlines and writes the timeline event, then flushes. The caller (a 
 CLI command, a job) commits once.
 """
 import logging
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, inspect as sa_inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,16 +17,18 @@ from ..organisation.models import Office
 from ..auth.models import User
 from ..core import deadlines
 from ..core.errors import DomainError, StaleVersion, TransitionRefused
-from ..core.lifecycle import Action, CaseFacts, PartyFacts, Payload, Status, decide
+from ..core.lifecycle import Action, CaseFacts, PartyFacts, Payload, Status, decide, decide_answer
 from ..core.town import Town
 from ..core.vocab import Outcome, Role
 from ..extensions import db
 from ..notifications.services import notify_once, supervisor_ids
+from ..outbox.services import ACTION_EVENTS, channel_event_for_action, channel_events
 from .access import actor_for
 from .models import (Case, CaseOutcome, CaseOutcomeHistory, MediationSession, Party, ReturnVisit, Supervision,
                      TimelineEvent)
 from .risk import refresh_risk, refresh_risk_many
 from .search import index_cases
+from .similar import index_closed_case, index_closed_cases, unindex_case, unindex_cases
 from .routing import propose_for
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,8 @@ def facts_for(case: Case) -> CaseFacts:
                      case_id=case.id, suspended=case.suspended_at is not None,
                      office_ids=frozenset(case.office_ids), has_summary=bool((case.summary or "").strip()),
                      parties=tuple(PartyFacts(name=p.name or "", has_id_number=bool((p.id_number or "").strip()),
-                                              has_address=bool((p.address or "").strip())) for p in case.parties))
+                                              has_address=bool((p.address or "").strip())) for p in case.parties),
+                     open_supervisions=sum(1 for s in case.supervisions if s.done_at is None))
 
 
 def perform(case: Case, action: Action, user: User, payload: Payload, *, now: datetime, town: Town,
@@ -55,6 +59,11 @@ def perform(case: Case, action: Action, user: User, payload: Payload, *, now: da
     db.session.flush()
     if action == Action.MERGE:
         index_cases([case.merged_into_id])  # the survivor is found by the parties it absorbed too
+    elif action == Action.CLOSE:
+        index_closed_case(case)  # a similar past case for the open ones from now on
+    elif action == Action.REOPEN:
+        unindex_case(case.id)
+    channel_event_for_action(case, action.value, now)  # the channel's callback, in this transaction
     return event
 
 
@@ -83,10 +92,17 @@ def perform_many(cases: list[Case], action: Action, user: User, payload: Payload
         db.session.execute(Supervision.__table__.insert(), extra["new_supervisions"])
         for case in done:
             db.session.expire(case, ["supervisions"])
+        notify_supervised(done, user, now, instruction=payload.reason.strip(), due_at=payload.due_at)
     if events:
         db.session.execute(TimelineEvent.__table__.insert(), [
             {"case_id": e.case_id, "at": e.at, "actor_id": e.actor_id, "action": e.action,
              "from_status": e.from_status, "to_status": e.to_status, "details": e.details} for e in events])
+    if done and action == Action.CLOSE:
+        index_closed_cases([c.id for c in done])
+    elif done and action == Action.REOPEN:
+        unindex_cases([c.id for c in done])
+    if done and action.value in ACTION_EVENTS:
+        channel_events(done, ACTION_EVENTS[action.value], now)
     return done, refused
 
 
@@ -119,7 +135,7 @@ def load_for_lifecycle(cases: list[Case]) -> None:
         db.session.scalars(select(Case).where(Case.id.in_([c.id for c in cases])).options(
             selectinload(Case.sessions), selectinload(Case.co_offices), selectinload(Case.outcome),
             selectinload(Case.parties), selectinload(Case.absorbed), selectinload(Case.supervisions),
-            joinedload(Case.mediator))).all()
+            selectinload(Case.return_visits), joinedload(Case.mediator))).all()
 
 
 def _decide_and_apply(case: Case, action: Action, user: User, payload: Payload, now: datetime, town: Town,
@@ -156,6 +172,34 @@ def refresh_deadlines(case: Case, town: Town) -> None:
     case.accept_by, case.conclude_by, case.follow_up_by = due.accept_by, due.conclude_by, due.follow_up_by
     case.confirmation_by, case.reply_by = due.confirmation_by, due.reply_by
     case.next_deadline, case.next_stage, case.deadline_provisional = due.next_deadline, due.next_stage, due.provisional
+    _scheduled_follow_up(case, town)
+
+
+def _scheduled_follow_up(case: Case, town: Town) -> None:
+    """The return visit scheduled at closing sets the return-visit deadline (the policy's period is only
+    the form's default): `follow_up_by` is the end of its day, which the daily reminders read."""
+    if case.closed_at is None:  # no visit scheduled; and no need to load the visits of open cases
+        return
+    planned = [v for v in case.return_visits if v.due_on is not None]
+    if not planned:  # closed before visits were scheduled: the policy's date stands
+        return
+    case.follow_up_by = deadlines.end_of_day(planned[-1].due_on, town.tz)
+    if case.status_enum == Status.CLOSED and case.suspended_at is None:
+        # A closed case works towards its return visit and any supervision (core.deadlines.RUNNING_STAGES).
+        candidates = [(case.follow_up_by, "follow_up")]
+        if case.supervision_due_at is not None:
+            candidates.append((case.supervision_due_at, "supervision"))
+        case.next_deadline, case.next_stage = min(candidates)
+        case.deadline_provisional = False
+
+
+def default_return_visit_on(case: Case, now: datetime, town: Town) -> date | None:
+    """The day the deadline policy (admin "deadlines", return visit from closing) gives for a return
+    visit if the case closes at `now`: the close form's default."""
+    period = town.policy.period(deadlines.Stage.FOLLOW_UP, case.channel)
+    if period is None:
+        return None
+    return deadlines.due_after(now, period, town.calendar, town.tz).at.astimezone(town.tz).date()
 
 
 def _complete_payload(p: Payload) -> None:
@@ -249,10 +293,11 @@ def _assign(case, user, p, now, town, extra):
 def _supervise(case, user, p, now, town, extra):
     row = {"instruction": p.reason.strip(), "due_at": p.due_at, "created_at": now, "created_by_id": user.id,
            "meeting_id": extra.get("meeting_id")}
-    if "new_supervisions" in extra:  # many cases at once: written together by perform_many
+    if "new_supervisions" in extra:  # many cases at once: written (and notified) together by perform_many
         extra["new_supervisions"].append({"case_id": case.id, **row})
     else:
         case.supervisions.append(Supervision(**row))
+        notify_supervised([case], user, now, instruction=row["instruction"], due_at=p.due_at)
     case.supervision_due_at = min([s.due_at for s in case.supervisions if s.done_at is None] + [p.due_at])
     return {"reason": p.reason.strip(), "due_at": p.due_at.isoformat(), "meeting_id": extra.get("meeting_id")}
 
@@ -279,8 +324,13 @@ def _close(case, user, p, now, town, extra):
                                amount=p.amount, performance_terms=p.performance_terms.strip() or None,
                                referred_to=p.referred_to.strip() or None, **_agreement_dates(p))
     case.closed_at = now
+    if any(s.done_at is None for s in case.supervisions):  # the lifecycle made sure there is an answer
+        case.timeline.append(_answer_open_supervisions(case, user, p.answer.strip(), now))
     _supervisions_done(case, now)
-    return {"outcome": p.outcome.value, "amount": str(p.amount) if p.amount is not None else None}
+    due_on = p.return_visit_on or default_return_visit_on(case, now, town)
+    case.return_visits.append(ReturnVisit(due_on=due_on, method=p.visit_method or None, scheduled_by_id=user.id))
+    return {"outcome": p.outcome.value, "amount": str(p.amount) if p.amount is not None else None,
+            "return_visit_on": due_on.isoformat() if due_on else None, "visit_method": p.visit_method or None}
 
 
 def _agreement_dates(p: Payload) -> dict:
@@ -303,9 +353,17 @@ def _supervisions_done(case: Case, now: datetime) -> None:
 
 
 def _follow_up(case, user, p, now, town, extra):
-    db.session.add(ReturnVisit(case=case, visited_at=now, visited_by_id=user.id,
-                               performance=p.performance, notes=(extra.get("notes") or "").strip()))
-    return {"performance": p.performance}
+    """Record the return visit: the one scheduled at closing, or (a case closed before visits were
+    scheduled) a new one."""
+    visit = next((v for v in reversed(case.return_visits) if not v.done), None)
+    if visit is None:
+        visit = ReturnVisit()
+        case.return_visits.append(visit)
+    visit.visited_at, visit.visited_by_id, visit.performance = now, user.id, p.performance
+    visit.method = p.visit_method or visit.method
+    visit.satisfaction = p.satisfaction or None
+    visit.notes = (extra.get("notes") or "").strip()
+    return {"performance": p.performance, "visit_method": visit.method, "satisfaction": visit.satisfaction}
 
 
 def _reopen(case, user, p, now, town, extra):
@@ -319,10 +377,69 @@ def _reopen(case, user, p, now, town, extra):
         details["previous_outcome"] = previous.outcome
         case.outcome = None
     case.closed_at = None
+    for visit in [v for v in case.return_visits if not v.done]:  # never made: the next closing schedules anew
+        case.return_visits.remove(visit)
     case.mediation_started_at = now  # a fresh month to conclude
     case.extension_days = 0
     case.suspended_seconds = 0.0
     return details
+
+
+def notify_supervised(cases: Sequence[Case], by: User, now: datetime, *, instruction: str,
+                      due_at: datetime) -> int:
+    """Tell those who must act on a new 督办 (kind "supervised"): the assigned mediator, the lead office's
+    liaisons (the office's contact people), and, while no mediator is assigned, the lead office's
+    mediators, so that someone takes it up. Not the supervisor who gave it. Two statements (the
+    offices' people, one INSERT) for any number of cases. `perform` calls it for Action.SUPERVISE,
+    so a joint meeting's decision that supervises through `perform` notifies too."""
+    office_ids = {c.lead_office_id for c in cases if c.lead_office_id}
+    people = db.session.execute(
+        select(User.id, User.office_id, User.role).where(
+            User.office_id.in_(office_ids), User.active.is_(True),
+            User.role.in_([Role.MEDIATOR.value, Role.LIAISON.value]))).all() if office_ids else []
+    notices = []
+    for case in cases:
+        recipients = {case.mediator_id} - {None}
+        recipients.update(uid for uid, office_id, role in people if office_id == case.lead_office_id
+                          and (role == Role.LIAISON.value or case.mediator_id is None))
+        recipients.discard(by.id)
+        notices.extend({"user_id": uid, "case_id": case.id, "kind": "supervised",
+                        "details": {"reason": instruction, "due": due_at.isoformat(), "by": by.display_name},
+                        "dedupe_key": f"supervised:{case.id}:{uid}:{now.isoformat()}"} for uid in sorted(recipients))
+    return notify_once(notices, now)
+
+
+def answer_supervision(case: Case, user: User, answer: str, *, now: datetime, town: Town,
+                       expected_version: int | None = None) -> TimelineEvent:
+    """督办反馈: the mediator answers the case's open supervision instructions, recorded on the timeline;
+    whoever gave each instruction hears of it. Raises a DomainError with nothing changed."""
+    if expected_version is not None and expected_version != case.version:
+        raise StaleVersion("Someone else changed this case after you opened it. "
+                           "Reload the case and try again.")
+    decide_answer(facts_for(case), actor_for(user, case), (answer or "").strip())
+    event = _answer_open_supervisions(case, user, answer.strip(), now)
+    case.timeline.append(event)
+    case.updated_at = now  # the version moves: a form opened before the answer is stale
+    refresh_deadlines(case, town)
+    db.session.flush()
+    log.info("case %s: supervision answered by %s", case.reference, user.username)
+    return event
+
+
+def _answer_open_supervisions(case: Case, user: User, answer: str, now: datetime) -> TimelineEvent:
+    """Answer every open instruction of the case with `answer` (done: answered), notify their givers,
+    and return the timeline event (the caller adds it)."""
+    answered = [s for s in case.supervisions if s.done_at is None]
+    for supervision in answered:
+        supervision.answer, supervision.answered_at, supervision.answered_by_id = answer, now, user.id
+        supervision.done_at = now
+    case.supervision_due_at = None
+    givers = {s.created_by_id for s in answered} - {user.id}
+    notify_once(({"user_id": uid, "case_id": case.id, "kind": "supervision_answered",
+                  "details": {"reason": answer, "by": user.display_name},
+                  "dedupe_key": f"supervision_answered:{case.id}:{uid}:{now.isoformat()}"} for uid in givers), now)
+    return TimelineEvent(at=now, actor_id=user.id, action="answer_supervision", from_status=case.status,
+                         to_status=case.status, details={"answer": answer})
 
 
 def _archive(case, user, p, now, town, extra):

@@ -11,20 +11,23 @@ from ..auth import audit
 from ..auth.permissions import may
 from ..auth.queries import assignable_users
 from ..core.errors import DomainError, StaleVersion
-from ..core.lifecycle import OPEN_STATUSES, TRANSITIONS, Action, Status, available_actions
+from ..core.lifecycle import (ANSWER_CAPACITIES, OPEN_STATUSES, TRANSITIONS, Action, Status, available_actions,
+                              may_answer_supervision)
 from ..core.permissions import Page
 from ..core.risk import RULES_BY_CODE
 from ..db import utcnow
 from ..extensions import db
 from ..forms_common import MAX_ID
-from ..labels import label
+from ..labels import LABELS, label
 from ..organisation.town import current_town
 from .access import actor_for, get_visible_case_or_404, sees_personal_data, visible_cases
-from .forms import ACTION_FORMS, AssignForm, RouteForm, TransferForm
-from .models import Case, MediationSession, Supervision, TimelineEvent
+from .forms import (ACTION_FORMS, AnswerSupervisionForm, AssignForm, CloseForm, FollowUpForm, LogSessionForm,
+                    RouteForm, TransferForm)
+from .models import Case, MediationSession, ReturnVisit, Supervision, TimelineEvent
 from .duplicates import find_duplicates, link_cases, linked_cases
 from .routing import propose_for
-from .services import facts_for, perform
+from .services import answer_supervision, default_return_visit_on, facts_for, perform
+from .similar import similar_cases
 from .queue_views import register as register_queue
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -82,10 +85,67 @@ def _detail_page(case: Case, *, full: bool) -> str:
         select(TimelineEvent).options(joinedload(TimelineEvent.actor), joinedload(TimelineEvent.case))
         .where(TimelineEvent.case_id.in_([case.id, *absorbed_ids])).order_by(TimelineEvent.at, TimelineEvent.id)).all()
     duplicates = find_duplicates(case) if supervising and case.status_enum in OPEN_STATUSES else []
+    answer_form = None
+    if may_answer_supervision(facts_for(case), actor_for(current_user, case)):
+        answer_form = AnswerSupervisionForm(formdata=None, version=case.version)
     return render_template("cases/detail.html", case=case, full=full, may_reveal=may_reveal, actions=actions,
                            now=utcnow(), timeline=timeline, duplicates=duplicates, linked=linked_cases(case),
-                           supervising=supervising, risk_rules=RULES_BY_CODE,
+                           supervising=supervising, risk_rules=RULES_BY_CODE, answer_form=answer_form,
+                           details=shown_details(case), scheduled_visit=_scheduled_visit(case),
+                           similar=similar_cases(case, user=current_user) if case.status_enum in OPEN_STATUSES else None,
                            mergeable={Status.REGISTERED.value, Status.ACCEPTED.value})
+
+
+def shown_details(case: Case) -> list[tuple[str, object]]:
+    """What the channel sent, as far as it has a label ("detail" labels): bookkeeping an import or a
+    channel leaves behind (batch and row numbers, its own category) never reaches the page."""
+    known = LABELS["detail"]
+    return [(key, value) for key, value in (case.details or {}).items() if key in known]
+
+
+def _scheduled_visit(case: Case):
+    return next((v for v in reversed(case.return_visits) if not v.done), None)
+
+
+@bp.route("/<reference>/supervision/answer", methods=["GET", "POST"])
+@login_required
+def answer(reference: str):
+    """督办反馈: the assigned mediator (or a participating office's liaison) answers the open instructions."""
+    case = get_visible_case_or_404(current_user, reference)
+    actor = actor_for(current_user, case)
+    if not actor.capacities & ANSWER_CAPACITIES:
+        abort(403)
+    form = AnswerSupervisionForm()
+    if request.method == "GET":
+        if not may_answer_supervision(facts_for(case), actor):
+            flash(_("This case has no open supervision to answer."), "warning")
+            return redirect(url_for(".detail", reference=case.reference))
+        form.version.data = case.version
+        return render_template("cases/answer.html", case=case, form=form)
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            answer_supervision(case, current_user, form.answer.data, now=utcnow(), town=current_town(),
+                               expected_version=version)
+            db.session.commit()
+        except (StaleVersion, StaleDataError):
+            db.session.rollback()
+            case = get_visible_case_or_404(current_user, reference)
+            form.version.data = case.version
+            flash(_("Someone else changed this case after you opened it. "
+                    "Nothing was saved: check the case, then send your answer again."), "warning")
+            return render_template("cases/answer.html", case=case, form=form), 409
+        except DomainError as err:
+            db.session.rollback()
+            case = get_visible_case_or_404(current_user, reference)
+            if err.field == "answer":
+                form.answer.errors = list(form.answer.errors) + [_message(err)]
+            else:
+                flash(_message(err), "danger")
+            return render_template("cases/answer.html", case=case, form=form), 422
+        flash(_("Your answer was sent to the judicial office."), "success")
+        return redirect(url_for(".detail", reference=case.reference), 303)
+    return render_template("cases/answer.html", case=case, form=form), 422
 
 
 @bp.route("/<reference>/link", methods=["POST"])
@@ -113,8 +173,9 @@ def _load_case_parts(case: Case) -> None:
             selectinload(Case.parties), selectinload(Case.co_offices),
             selectinload(Case.timeline).joinedload(TimelineEvent.actor),
             selectinload(Case.sessions).joinedload(MediationSession.logged_by),
-            selectinload(Case.outcome), selectinload(Case.return_visits),
-            selectinload(Case.supervisions).joinedload(Supervision.created_by),
+            selectinload(Case.outcome), selectinload(Case.return_visits).joinedload(ReturnVisit.visited_by),
+            selectinload(Case.supervisions).options(joinedload(Supervision.created_by),
+                                                    joinedload(Supervision.answered_by)),
             joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator),
             joinedload(Case.merged_into), selectinload(Case.absorbed), joinedload(Case.routing_rule))
     ).all()
@@ -149,6 +210,18 @@ def _prepare(form, case: Case):
         return proposal
     if isinstance(form, TransferForm):
         form.lead_office.choices = [(o.id, o.name) for o in _offices() if o.id != case.lead_office_id]
+    if isinstance(form, CloseForm):
+        # 反馈 is asked for only while a 督办 is open; the return visit defaults to the policy's day.
+        if "answer" in form and not any(s.done_at is None for s in case.supervisions):
+            del form.answer
+        if request.method == "GET":
+            form.return_visit_on.data = default_return_visit_on(case, utcnow(), current_town())
+    if isinstance(form, FollowUpForm) and request.method == "GET":
+        visit = _scheduled_visit(case)
+        form.visit_method.data = visit.method if visit is not None and visit.method else None
+    if isinstance(form, LogSessionForm) and request.method == "GET" and form.held_at.data is None:
+        # Now, on the town's clock, to the minute (what a datetime-local input shows).
+        form.held_at.data = utcnow().astimezone(current_town().tz).replace(tzinfo=None, second=0, microsecond=0)
     return None
 
 

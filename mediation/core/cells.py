@@ -1,4 +1,5 @@
-"""Reading one spreadsheet cell: times, mobile numbers, dispute categories, village names.
+"""Reading one spreadsheet cell: times, mobile numbers, dispute categories (by keyword rules
+handed in as tuples), 12345 work-order types, village names.
 
 Plain functions of the cell's value (whatever openpyxl or the CSV reader gave: text, a number,
 a datetime) and of what they are told (the town's time zone, its villages). A value that is
@@ -7,6 +8,7 @@ importer turns that into its own row problem, so the user sees the importer's wo
 """
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
@@ -158,47 +160,139 @@ def parse_mobile(value) -> str:
 # --------------------------------------------------------------------------------------------
 
 class Match(StrEnum):
-    """How a channel's category name was read."""
+    """How a category was read from a channel's type or a row's text."""
 
-    EMPTY = "empty"  # no category given: 其他
+    EMPTY = "empty"  # nothing given: 其他
     EXACT = "exact"  # one of the MoJ categories, perhaps with 纠纷 after it
-    GUESSED = "guessed"  # a word in it points to a category
+    GUESSED = "guessed"  # a keyword rule's keyword is in it
     UNKNOWN = "unknown"  # nothing recognised: 其他
 
 
-# Words seen in 12345 work-order types and grid reports, and the MoJ category they belong to.
-# Tried in order, so the more specific come first (交通事故 before 事故, 工伤 before 赔偿).
-CATEGORY_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("交通", "车祸", "撞车"), "道路交通事故"),
-    (("工资", "欠薪", "薪资", "劳动", "劳务", "工伤", "社保", "辞退"), "劳动争议"),
-    (("物业",), "物业"),
-    (("征地", "拆迁", "动迁"), "征地拆迁"),
-    (("宅基地", "房屋", "建房", "翻建"), "房屋宅基地"),
-    (("婚姻", "家庭", "离婚", "赡养", "抚养", "继承", "家暴"), "婚姻家庭"),
-    (("邻里", "噪音", "噪声", "扰民", "漏水", "相邻", "采光", "堆物"), "邻里"),
-    (("医疗", "医患", "医院"), "医疗"),
-    (("消费", "购物", "退款", "商品", "网购", "预付卡"), "消费"),
-    (("污染", "环境", "排污", "油烟", "异味", "粉尘"), "环境污染"),
-    (("合同", "借款", "借贷", "欠款", "租赁"), "合同"),
-    (("经营", "生产"), "生产经营"),
-    (("赔偿", "损害", "伤害", "侵权"), "损害赔偿"),
-    (("山林", "土地", "承包地", "林地"), "山林土地"),
+# A keyword rule as the importer is handed it: its keywords and the MoJ category they point to.
+# The rules are data an admin edits (intake.models.CategoryRule), tried in their order: the first
+# rule with a keyword in the text decides. These are the defaults the migration seeds.
+KeywordRule = tuple[tuple[str, ...], str]
+
+DEFAULT_CATEGORY_RULES: tuple[tuple[str, str], ...] = (
+    ("工资、欠薪、拖欠工资、工钱、薪资、劳务费、工伤、社保、辞退、劳动合同", "劳动争议"),
+    ("交通事故、车祸、撞车、追尾、剐蹭、碰擦、撞", "道路交通事故"),
+    ("物业费、物业", "物业"),
+    ("征地、拆迁、动迁", "征地拆迁"),
+    ("宅基地、建房、翻建、界址", "房屋宅基地"),
+    ("离婚、抚养、赡养、婚姻、家暴、继承、夫妻", "婚姻家庭"),
+    ("漏水、噪音、噪声、装修、扰民、邻居、相邻、采光、堆物", "邻里"),
+    ("医疗、医患、医院、诊所", "医疗"),
+    ("消费、退款、购物、网购、预付卡", "消费"),
+    ("污染、排污、油烟、异味、粉尘", "环境污染"),
+    ("合同、借款、借贷、欠款、租赁、货款", "合同"),
+    ("经营、合伙、生产", "生产经营"),
+    ("赔偿、损害、伤害、咬伤、侵权", "损害赔偿"),
+    ("山林、土地、承包地、林地、流转", "山林土地"),
 )
 
+_KEYWORD_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
-def category_of(value) -> tuple[str, Match]:
-    """The MoJ category for a channel's type ('噪音扰民' is 邻里), and how it was found."""
+
+def split_keywords(text) -> tuple[str, ...]:
+    """'工资、欠薪, 拖欠工资 薪资' as ('工资', '欠薪', '拖欠工资', '薪资'): separated by 、 , ， ; or
+    spaces, full-width letters made plain, repeats left out, order kept."""
+    words = (squash(word).lower() for word in _KEYWORD_SEPARATORS.split(unicodedata.normalize("NFKC", cell_text(text))))
+    return tuple(dict.fromkeys(word for word in words if word))
+
+
+def keyword_rules(rules) -> list[KeywordRule]:
+    """(keywords text or words, category) pairs as KeywordRules; rules without keywords, or naming
+    no MoJ category, are left out."""
+    out = []
+    for keywords, category in rules:
+        words = split_keywords(keywords) if isinstance(keywords, str) else tuple(
+            w for w in (squash(k).lower() for k in keywords) if w)
+        if words and category in CATEGORIES:
+            out.append((words, category))
+    return out
+
+
+def match_keywords(text, rules) -> tuple[str, str] | None:
+    """(category, the keyword found) of the first rule with a keyword in `text`, else None.
+    `rules` are (keywords, category) pairs in order; keywords a text ('工资、欠薪') or a tuple."""
+    haystack = squash(text).lower()
+    if not haystack:
+        return None
+    for words, category in keyword_rules(rules):
+        for word in words:
+            if word in haystack:
+                return category, word
+    return None
+
+
+def category_of(value, rules=DEFAULT_CATEGORY_RULES) -> tuple[str, Match]:
+    """The MoJ category for a channel's type ('噪音扰民' is 邻里 by the keyword rules), and how it was found."""
+    category, match, _keyword = read_category(value, rules)
+    return category, match
+
+
+def read_category(value, rules=DEFAULT_CATEGORY_RULES) -> tuple[str, Match, str]:
+    """(category, how it was found, the keyword that decided: '' unless GUESSED)."""
     text = squash(value)
     if not text:
-        return OTHER, Match.EMPTY
+        return OTHER, Match.EMPTY, ""
     if text in CATEGORIES:
-        return text, Match.EXACT
+        return text, Match.EXACT, ""
     if text.endswith("纠纷") and text[:-2] in CATEGORIES:
-        return text[:-2], Match.EXACT
-    for words, category in CATEGORY_WORDS:
-        if any(word in text for word in words):
-            return category, Match.GUESSED
-    return OTHER, Match.UNKNOWN
+        return text[:-2], Match.EXACT, ""
+    found = match_keywords(text, rules)
+    if found:
+        return found[0], Match.GUESSED, found[1]
+    return OTHER, Match.UNKNOWN, ""
+
+
+class CategorySource(StrEnum):
+    """Where a row's proposed category came from, shown beside it in the preview."""
+
+    COLUMN = "column"  # the file's category column names an MoJ category
+    COLUMN_KEYWORD = "column_keyword"  # the category column's value holds a rule's keyword
+    KEYWORD = "keyword"  # a rule's keyword is in what the dispute is about
+    UNMATCHED = "unmatched"  # nothing matched: 其他
+    CHOSEN = "chosen"  # the supervisor chose it in the preview
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    category: str
+    source: CategorySource
+    keyword: str = ""
+    column_value: str = ""  # the category column's value, as written
+    unknown_column_value: bool = False  # the column said something no rule recognises
+
+
+def propose_category(column_value, summary, rules) -> CategoryProposal:
+    """A row's category: from its category column when that names one (exactly or by a keyword),
+    else from the keyword rules over what the dispute is about, else 其他."""
+    written = cell_text(column_value)
+    category, match, keyword = read_category(written, rules)
+    if match == Match.EXACT:
+        return CategoryProposal(category, CategorySource.COLUMN, column_value=written)
+    if match == Match.GUESSED:
+        return CategoryProposal(category, CategorySource.COLUMN_KEYWORD, keyword, written)
+    unknown = match == Match.UNKNOWN
+    found = match_keywords(summary, rules)
+    if found:
+        return CategoryProposal(found[0], CategorySource.KEYWORD, found[1], written, unknown)
+    return CategoryProposal(OTHER, CategorySource.UNMATCHED, column_value=written, unknown_column_value=unknown)
+
+
+# 12345 work-order types (诉求类型): the reply deadline's variant reads them (咨询: 1 working day).
+WORK_ORDER_TYPES = ("咨询", "求助", "投诉", "建议")
+
+
+def work_order_type_of(value) -> tuple[str, bool]:
+    """(the 12345 work-order type, whether the value was exactly it). '咨询类' is 咨询 (not exact);
+    a value naming none of the four, or more than one, is ('', False)."""
+    text = squash(value)
+    if text in WORK_ORDER_TYPES:
+        return text, True
+    named = [t for t in WORK_ORDER_TYPES if t in text]
+    return (named[0], False) if len(named) == 1 else ("", False)
 
 
 _VILLAGE_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "委员会")

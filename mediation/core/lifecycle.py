@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .errors import TransitionRefused
-from .vocab import Outcome, Role
+from .vocab import Outcome, ReturnVisitMethod, Role, Satisfaction
 
 
 class Status(StrEnum):
@@ -135,6 +135,7 @@ class CaseFacts:
     office_ids: frozenset[int] = frozenset()  # lead and co-offices
     has_summary: bool = True  # the dispute's facts are written down (art. 29's 纠纷的主要事实)
     parties: tuple[PartyFacts, ...] = ()
+    open_supervisions: int = 0  # 督办 instructions not yet answered (nor ended by closing)
 
 
 @dataclass
@@ -160,6 +161,10 @@ class Payload:
     merge_target_id: int | None = None
     merge_target_status: Status | None = None
     due_at: datetime | None = None  # a supervision instruction's due date
+    answer: str = ""  # 反馈: the answer to the open supervision instructions (closing asks for it)
+    return_visit_on: date | None = None  # closing: the day the return visit is scheduled for
+    visit_method: str = ""  # closing: how the return visit is planned; follow-up: how it was made
+    satisfaction: str = ""  # follow-up: the party's verdict
     now: datetime | None = None  # when the action is taken, for guards on dates
     today: date | None = None  # `now` as the town's local date, for guards on dates without a time
 
@@ -263,6 +268,9 @@ def _guard_escalate(facts, p):
 
 def _guard_close(facts, p):
     _need(p.outcome, "outcome", "Choose the outcome.")
+    if facts.open_supervisions:
+        # The judicial office asked for a 反馈: closing gives it, or the case stays open.
+        _need(p.answer, "answer", "This case has an open supervision (督办): write your answer to it before closing.")
     if p.outcome != Outcome.WITHDRAWN and facts.sessions_logged == 0:
         raise TransitionRefused("Log at least one mediation session before closing, "
                                 "unless the application was withdrawn.", field="outcome")
@@ -276,6 +284,15 @@ def _guard_close(facts, p):
         _need(p.referred_to, "referred_to", "Say where the parties were referred.")
     if p.amount is not None and p.amount < 0:
         raise TransitionRefused("The amount cannot be negative.", field="amount")
+    if p.return_visit_on is not None and p.today is not None and p.return_visit_on < p.today:
+        raise TransitionRefused("The return visit cannot be scheduled before today.", field="return_visit_on")
+    _known(p.visit_method, ReturnVisitMethod, "visit_method", "Choose how the return visit is made.")
+
+
+def _known(value: str, vocabulary, field_name: str, message: str) -> None:
+    """An optional code: empty, or one of the vocabulary's."""
+    if value and value not in {v.value for v in vocabulary}:
+        raise TransitionRefused(message, field=field_name)
 
 
 def _guard_written_agreement(facts, p):
@@ -318,6 +335,36 @@ def _not_after_today(day: date | None, p, field_name: str, message: str) -> None
 
 def _guard_follow_up(facts, p):
     _need(p.performance, "performance", "Say whether the agreement was performed.")
+    _known(p.visit_method, ReturnVisitMethod, "visit_method", "Choose how the return visit is made.")
+    _known(p.satisfaction, Satisfaction, "satisfaction", "Choose how satisfied the party is.")
+
+
+# 督办反馈: answering the judicial office's open instructions is not a move of the case, so it is not
+# in TRANSITIONS (whose actions each have their own form); it is decided here all the same.
+ANSWER_STATUSES = frozenset({Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION})
+ANSWER_CAPACITIES = frozenset({Capacity.ASSIGNED_MEDIATOR, Capacity.PARTICIPANT_LIAISON})
+MAX_ANSWER = 4000
+
+
+def may_answer_supervision(facts: CaseFacts, actor: Actor) -> bool:
+    """Whether this actor may answer the case's open 督办 now: the assigned mediator, or a liaison of a
+    participating office (the supervisor who asked does not answer their own instruction)."""
+    return (facts.open_supervisions > 0 and facts.status in ANSWER_STATUSES
+            and bool(actor.capacities & ANSWER_CAPACITIES))
+
+
+def decide_answer(facts: CaseFacts, actor: Actor, answer: str) -> None:
+    """Raise TransitionRefused unless this actor may answer the open supervision with this text."""
+    if not actor.capacities & ANSWER_CAPACITIES:
+        raise TransitionRefused("You may not take this action on this case.")
+    if facts.status not in ANSWER_STATUSES:
+        raise TransitionRefused("This action is not possible while the case is %(status)s.",
+                                status=facts.status.value)
+    if not facts.open_supervisions:
+        raise TransitionRefused("This case has no open supervision to answer.")
+    _need(answer, "answer", "Write your answer to the supervision.")
+    if len(answer) > MAX_ANSWER:
+        raise TransitionRefused("Keep the answer under %(n)s characters.", field="answer", n=MAX_ANSWER)
 
 
 def _guard_reopen(facts, p):

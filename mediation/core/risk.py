@@ -1,5 +1,5 @@
 """Escalation risk (激化风险 / 民转刑): transparent rules, each shown on the case when it fires."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +28,8 @@ class RiskFacts:
     vulnerable_party: bool = False  # elderly, minor or disabled
     petitioned_before: bool = False
     overdue_high_amount: bool = False
+    # The earlier case that makes a rule fire, by rule code (repeat_dispute, prior_police_call): its reference.
+    earlier_cases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ HIGH_SCORE = 3
 class RiskAssessment:
     level: RiskLevel
     reasons: tuple[str, ...]  # codes of the rules that fired, in RULES order
+    evidence: dict[str, str] = field(default_factory=dict)  # rule code -> the earlier case's reference
 
 
 def assess(facts: RiskFacts) -> RiskAssessment:
@@ -71,7 +74,8 @@ def assess(facts: RiskFacts) -> RiskAssessment:
     reasons = tuple(rule.code for rule in RULES if fired[rule.code])
     score = sum(RULES_BY_CODE[code].weight for code in reasons)
     level = RiskLevel.HIGH if score >= HIGH_SCORE else RiskLevel.MEDIUM if score else RiskLevel.LOW
-    return RiskAssessment(level, reasons)
+    evidence = {code: reference for code, reference in facts.earlier_cases if code in reasons and reference}
+    return RiskAssessment(level, reasons, evidence)
 
 
 def birth_date(id_number: str | None) -> date | None:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from .errors import N_
-from .vocab import CATEGORIES, Channel, Outcome, SUCCESS_OUTCOMES
+from .vocab import CATEGORIES, Channel, Outcome, Satisfaction, SUCCESS_OUTCOMES
 
 TREND_WEEKS = 8
 
@@ -216,6 +216,43 @@ def bucket_bounds(mondays: list[date], tz: tzinfo) -> list[datetime]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Return-visit satisfaction (回访满意度)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SatisfactionCounts:
+    """The return visits made in a period by the party's verdict: 满意, 基本满意, 不满意."""
+
+    counts: dict[str, int]  # every Satisfaction code, in order, zeros included
+    unrecorded: int = 0  # visits made without a verdict (older records, a party who would not say)
+
+    @property
+    def total(self) -> int:
+        """Visits with a verdict."""
+        return sum(self.counts.values())
+
+    @property
+    def rate(self) -> float | None:
+        """满意率: (satisfied + fairly satisfied) ÷ visits with a verdict; None without any."""
+        if not self.total:
+            return None
+        return (self.counts[Satisfaction.SATISFIED.value] + self.counts[Satisfaction.FAIRLY_SATISFIED.value]) / self.total
+
+
+def tally_satisfaction(rows: Iterable[tuple[str | None, int]] = ()) -> SatisfactionCounts:
+    """Rows of (satisfaction code or None, count), from one GROUP BY over the period's visits. A code
+    outside the vocabulary counts as unrecorded rather than vanish."""
+    counts = {s.value: 0 for s in Satisfaction}
+    unrecorded = 0
+    for code, count in rows:
+        if code in counts:
+            counts[code] += int(count)
+        else:
+            unrecorded += int(count)
+    return SatisfactionCounts(counts=counts, unrecorded=unrecorded)
+
+
+# ---------------------------------------------------------------------------------------------
 # Statistics for any period (Ministry of Justice categories x sources)
 # ---------------------------------------------------------------------------------------------
 
@@ -239,6 +276,7 @@ class PeriodStatistics:
     by_outcome: dict[str, int]
     by_source_closed: dict[Source, int]
     escalation_prevented: int
+    satisfaction: SatisfactionCounts = field(default_factory=tally_satisfaction)
 
     @property
     def success_rate(self) -> float | None:
@@ -247,11 +285,13 @@ class PeriodStatistics:
 
 def period_statistics(received_rows: Iterable[tuple[str, str, int]],
                       closed_rows: Iterable[tuple[str, str, str, int, Decimal | None]],
-                      escalation_prevented: int = 0) -> PeriodStatistics:
+                      escalation_prevented: int = 0,
+                      satisfaction_rows: Iterable[tuple[str | None, int]] = ()) -> PeriodStatistics:
     """`received_rows`: (category, channel, count) of the cases received in the period;
     `closed_rows`: (category, channel, outcome, count, sum of amounts) of the closings in it, earlier
     outcomes of reopened cases included, each in the period it was closed in.
-    Amounts count as settled only for agreements (written or oral)."""
+    Amounts count as settled only for agreements (written or oral). `satisfaction_rows`: (satisfaction,
+    count) of the return visits made in the period (tally_satisfaction)."""
     rows: dict[str, CategoryRow] = {c: CategoryRow(c) for c in CATEGORIES}
     totals = CategoryRow("")
     by_outcome: dict[str, int] = {}
@@ -280,7 +320,8 @@ def period_statistics(received_rows: Iterable[tuple[str, str, int]],
     others = [rows[c] for c in sorted(rows) if c not in CATEGORIES]
     return PeriodStatistics(rows=known + others, totals=totals,
                             by_outcome=_ordered(by_outcome, (o.value for o in Outcome)),
-                            by_source_closed=by_source_closed, escalation_prevented=escalation_prevented)
+                            by_source_closed=by_source_closed, escalation_prevented=escalation_prevented,
+                            satisfaction=tally_satisfaction(satisfaction_rows))
 
 
 class ClosedTally:

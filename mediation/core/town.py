@@ -13,7 +13,8 @@ class MeetingSchedule:
     weekday: int = 3  # Monday is 0: Thursday
     at: time = time(9, 0)  # local time in the town's zone
     lead_hours: int = 24  # the agenda is built this long before the meeting
-    attendee_offices: tuple[str, ...] = ("police_station", "judicial_office", "petition_office", "safety_office")
+    attendee_offices: tuple[str, ...] = ("police_station", "judicial_office", "law_firm", "petition_office",
+                                         "safety_office")
 
     def agenda_build_time(self) -> tuple[int, time]:
         """(weekday, local time) at which the agenda is built, `lead_hours` before the meeting."""

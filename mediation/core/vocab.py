@@ -64,6 +64,22 @@ class Performance(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+class ReturnVisitMethod(StrEnum):
+    """How a return visit (回访) is made: 电话, 上门, 短信."""
+
+    PHONE = "phone"
+    VISIT = "visit"
+    SMS = "sms"
+
+
+class Satisfaction(StrEnum):
+    """The party's verdict at the return visit: 满意, 基本满意, 不满意."""
+
+    SATISFIED = "satisfied"
+    FAIRLY_SATISFIED = "fairly_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
 # Ministry of Justice statistical categories, in the ministry's order. Stored as the
 # Chinese name: it is the category's official identifier and what channels send.
 CATEGORIES: tuple[str, ...] = (

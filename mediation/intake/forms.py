@@ -21,6 +21,26 @@ def _contact(parse):
     return check
 
 
+# The 56 nationalities (民族) in the order of GB/T 3304: offered as suggestions, the field takes
+# what the party states (an 未识别民族, a foreign national's 外国血统) up to its column's length.
+ETHNICITIES = (
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族",
+    "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族",
+    "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族",
+    "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
+    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+)
+ETHNICITY_MAX = 16  # Party.ethnicity's column
+
+
+def normal_ethnicity(value: str | None) -> str | None:
+    """What was typed, trimmed; 汉 or 回 (the name without 族) as the listed 汉族, 回族; None for nothing."""
+    v = " ".join((value or "").split())
+    if not v:
+        return None
+    return v + "族" if v + "族" in ETHNICITIES else v
+
+
 valid_phone = _contact(parse_phone)  # mobile (+86, spaces, dashes, full-width) or landline
 valid_id_number = _contact(parse_id_number)  # 18 characters, or 15 digits on an older card
 
@@ -35,12 +55,15 @@ class PartyForm(SubForm):
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=TYPED_MAX), valid_id_number],
                             render_kw={"autocomplete": "off"})
     address = StringField(_l("Address"), validators=[Length(max=255)])
+    ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=ETHNICITY_MAX)],
+                            filters=[normal_ethnicity], render_kw={"list": "ethnicities", "autocomplete": "off"},
+                            description=_l("Optional, as the party states it; printed on the agreement."))
     vulnerable = BooleanField(_l("Elderly, minor or disabled"))
     has_petitioned = BooleanField(_l("Has petitioned before"))
 
     def is_empty(self) -> bool:
         return not any((self.name.data or "").strip() or (f.data or "").strip()
-                       for f in (self.phone, self.id_number, self.address))
+                       for f in (self.phone, self.id_number, self.address, self.ethnicity))
 
     def validate(self, extra_validators=None) -> bool:
         if self.is_empty():

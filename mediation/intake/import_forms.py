@@ -1,4 +1,5 @@
-"""Spreadsheet import: the upload form, and the confirm and discard buttons (CSRF only)."""
+"""Spreadsheet import: the upload form, and the confirm and discard buttons (CSRF only; the confirm
+form's per-row category choices are read by the view, their rows being the batch's)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, SubmitField
@@ -13,9 +14,12 @@ IMPORT_CHANNELS = (Channel.HOTLINE_12345, Channel.GRID_PATROL, Channel.POLICE_11
                    Channel.DISPUTE_PLATFORM, Channel.REFERRAL)
 
 
+RECOGNISE = ""  # the channel choice "recognise it from the column names"
+
+
 class UploadForm(Form):
-    channel = SelectField(_l("Channel"), choices=choices("channel", IMPORT_CHANNELS),
-                          default=Channel.HOTLINE_12345.value)
+    channel = SelectField(_l("Channel"), choices=[(RECOGNISE, _l("Recognise from the column names"))]
+                          + choices("channel", IMPORT_CHANNELS), default=RECOGNISE)
     file = FileField(_l("Spreadsheet (.xlsx or .csv, at most 1 MiB and 2,000 rows)"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["xlsx", "csv"], _l("Upload an .xlsx or .csv file.")),

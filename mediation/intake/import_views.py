@@ -3,7 +3,10 @@
 Nothing is written to cases until the batch is confirmed; the confirmation registers every
 good row through `register_case` and commits once, so a failure half-way writes nothing.
 Rows already registered on the channel (channel + external reference, the API's key) are
-skipped, both at preview and again at confirmation.
+skipped, both at preview and again at confirmation. The preview proposes each row's category
+(its category column, else the admin's keyword rules) and says why; the supervisor may choose
+another per row, posted with the confirmation (`category-<row>`), and the case is registered,
+and so later routed, with the chosen one.
 """
 import copy
 import logging
@@ -19,17 +22,19 @@ from ..auth import audit
 from ..auth.permissions import may
 from ..core.permissions import Page
 from ..cases.models import Case
-from ..core.errors import DomainError
+from ..core.errors import N_, DomainError
 from ..db import utcnow
 from ..extensions import db
 from ..organisation.town import current_town
 from .files import MAX_FILE_BYTES, MAX_ROWS, ImportRefused
+from ..core.vocab import CATEGORIES
 from .import_forms import ConfirmForm, DiscardForm, UploadForm
 from .models import ImportBatch
 from .rows import (
-    FIELD_LABELS, HEADERS, REQUIRED, case_data, check_rows, counts, external_refs, mark_existing, read_sheet,
+    FIELD_LABELS, HEADERS, REQUIRED, case_data, check_rows, choose_categories, counts, external_refs, mark_existing,
+    read_sheet,
 )
-from .services import register_case
+from .services import active_category_rules, register_case
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +98,21 @@ def upload():
     except ImportRefused as err:
         form.file.errors = list(form.file.errors) + [_(err.message, **err.params)]
         return _upload_page(form, 422)
+    recognised = sheet.channel
+    channel = form.channel.data or recognised
+    if not channel:
+        form.channel.errors = list(form.channel.errors) + [
+            _("The channel could not be recognised from the column names; choose it.")]
+        return _upload_page(form, 422)
     town, now = current_town(), utcnow()
     villages = {v.name: v.id for v in db.session.scalars(select(Village).order_by(Village.id))}
-    rows = check_rows(sheet, villages=villages, tz=town.tz, now=now)
-    channel = form.channel.data
+    rows = check_rows(sheet, villages=villages, tz=town.tz, now=now, rules=active_category_rules())
     mark_existing(rows, _existing_references(channel, external_refs(rows)))
     batch = ImportBatch(created_by_id=current_user.id, created_at=now, filename=filename or "-",
                         channel=channel, status="preview", rows=rows,
                         result={"header_row": sheet.header_row, "columns": sheet.column_names(),
-                                "ignored_columns": sheet.ignored, "counts": counts(rows)})
+                                "ignored_columns": sheet.ignored, "counts": counts(rows),
+                                "recognised_channel": recognised, "channel_chosen": bool(form.channel.data)})
     db.session.add(batch)
     db.session.commit()
     log.info("import batch %s: %s rows from %r previewed by user %s", batch.id, len(rows), filename,
@@ -113,14 +124,35 @@ def upload():
 @login_required
 def batch(batch_id: int):
     _require_registrar()
-    batch = _batch_or_404(batch_id)
+    return _preview_page(_batch_or_404(batch_id))
+
+
+def _preview_page(batch: ImportBatch, problems: list[dict] | None = None, status: int = 200):
     rows = batch.rows or []
     villages = dict(db.session.execute(select(Village.id, Village.name)).tuples().all())
     sections = {status: [r for r in rows if r["status"] == status] for status in ("error", "skip", "ok")}
     return render_template("intake/import_preview.html", batch=batch, sections=sections,
                            counts=batch.result.get("counts") or counts(rows),
-                           field_labels=FIELD_LABELS, villages=villages,
-                           confirm_form=ConfirmForm(), discard_form=DiscardForm())
+                           field_labels=FIELD_LABELS, villages=villages, categories=CATEGORIES,
+                           problems=problems or [], confirm_form=ConfirmForm(),
+                           discard_form=DiscardForm()), status
+
+
+CHOICE_PREFIX = "category-"
+
+
+def _chosen_categories() -> tuple[dict[int, str], list[dict]]:
+    """The categories posted with the confirmation, {row number: category}, and the fields that name no row."""
+    chosen, problems = {}, []
+    for key, value in request.form.items(multi=False):
+        if not key.startswith(CHOICE_PREFIX):
+            continue
+        number = key[len(CHOICE_PREFIX):]
+        if number.isdigit() and len(number) <= 9:
+            chosen[int(number)] = value.strip()
+        else:
+            problems.append({"message": N_("%(field)s is not a row of this import."), "params": {"field": key[:40]}})
+    return chosen, problems
 
 
 @bp.post("/<int(max=2147483647):batch_id>/confirm")
@@ -131,6 +163,13 @@ def confirm(batch_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     back = redirect(url_for("imports.batch", batch_id=batch.id), 303)
+    rows = copy.deepcopy(batch.rows)  # a new object, so the JSON column sees the change
+    chosen, problems = _chosen_categories()
+    if batch.status == "preview":
+        problems += choose_categories(rows, chosen)
+    if problems:  # a tampered or stale form: say which row, register nothing
+        db.session.rollback()
+        return _preview_page(batch, problems, 422)
     # Claim the batch in the same transaction as the cases: a second confirmation (another
     # tab, another worker) finds it no longer in preview and does nothing.
     claimed = db.session.execute(
@@ -141,7 +180,6 @@ def confirm(batch_id: int):
         flash(_("This import was already confirmed or discarded; nothing more was done."), "info")
         return back
     town, now = current_town(), utcnow()
-    rows = copy.deepcopy(batch.rows)  # a new object, so the JSON column sees the change
     # Registered since the preview (by the API, by hand, by another import): skip those too.
     mark_existing(rows, _existing_references(batch.channel, external_refs(rows, ("ok",))))
     village_ids = set(db.session.scalars(select(Village.id)))

@@ -1,8 +1,8 @@
-"""Spreadsheet imports waiting for confirmation. Kept in the database, not in the web process,
-so any worker can confirm what another one previewed."""
+"""Spreadsheet imports waiting for confirmation (kept in the database, not in the web process,
+so any worker can confirm what another one previewed), and the keyword rules that propose a row's category."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
@@ -20,3 +20,20 @@ class ImportBatch(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, confirmed, discarded
     rows: Mapped[list] = mapped_column(JSON, default=list)  # parsed rows, each with its problems
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # after confirming: created and skipped
+
+
+class CategoryRule(db.Model):
+    """A keyword rule for imports: a row whose text holds one of `keywords` (separated by 、 , ，
+    or spaces) is proposed `category`. Tried in `position` order; the first match decides
+    (core.cells.match_keywords). Seeded with core.cells.DEFAULT_CATEGORY_RULES."""
+
+    __tablename__ = "category_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    keywords: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def as_rule(self) -> tuple[str, str]:
+        return self.keywords, self.category

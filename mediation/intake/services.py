@@ -1,4 +1,5 @@
-"""Registering a case: reference number, parties, first deadline, first timeline event."""
+"""Registering a case: reference number, parties, first deadline, first timeline event; the
+keyword rules that propose an imported row's category."""
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
 from ..cases.risk import refresh_risk
 from ..cases.search import index_case
 from ..cases.services import refresh_deadlines
+from ..core.cells import DEFAULT_CATEGORY_RULES
 from ..core.contact import ContactError, normal_phone, parse_id_number
 from ..core.errors import DomainError
 from ..core.identity import TYPED_MAX
@@ -19,6 +21,7 @@ from ..core.lifecycle import Status
 from ..core.references import format_reference
 from ..core.town import Town
 from ..extensions import db
+from .models import CategoryRule
 
 
 @dataclass
@@ -30,6 +33,7 @@ class PartyData:
     phone: str = ""
     id_number: str = ""
     address: str = ""
+    ethnicity: str = ""  # 民族, as stated
     vulnerable: bool = False
     has_petitioned: bool = False
 
@@ -79,6 +83,7 @@ def _party(p: PartyData) -> Party:
         raise DomainError(err.message, field="parties") from None
     return Party(name=p.name.strip(), role=p.role, phone=phone, phone_typed=phone_typed or None,
                  id_number=id_number, id_number_typed=id_typed or None, address=p.address.strip() or None,
+                 ethnicity=(p.ethnicity or "").strip() or None,
                  vulnerable=p.vulnerable, has_petitioned=p.has_petitioned)
 
 
@@ -115,3 +120,24 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
                                  details={"channel": data.channel, "external_ref": data.external_ref}))
     index_case(case)
     return case
+
+
+# --------------------------------------------------------------------------------------------
+# Category keyword rules
+# --------------------------------------------------------------------------------------------
+
+def load_default_category_rules() -> int:
+    """Load core.cells.DEFAULT_CATEGORY_RULES into an empty rule list (the migration seeds the
+    same); returns how many were created, 0 when rules exist already."""
+    if db.session.scalar(select(CategoryRule.id).limit(1)) is not None:
+        return 0
+    db.session.add_all(CategoryRule(position=n * 10, keywords=keywords, category=category, active=True)
+                       for n, (keywords, category) in enumerate(DEFAULT_CATEGORY_RULES, start=1))
+    db.session.flush()
+    return len(DEFAULT_CATEGORY_RULES)
+
+
+def active_category_rules() -> list[tuple[str, str]]:
+    """The active rules as (keywords, category), in the order they are tried (core.cells.match_keywords)."""
+    return [r.as_rule() for r in db.session.scalars(
+        select(CategoryRule).where(CategoryRule.active.is_(True)).order_by(CategoryRule.position, CategoryRule.id))]

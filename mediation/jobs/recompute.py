@@ -25,7 +25,7 @@ BATCH = 1000
 DEADLINE_COLUMNS = ("accept_by", "conclude_by", "follow_up_by", "confirmation_by", "reply_by", "next_deadline")
 STORED_COLUMNS = (*DEADLINE_COLUMNS, "next_stage", "deadline_provisional")
 # What refresh_deadlines reads beyond the case's own columns: loaded once per batch, not once per case.
-LOAD_OPTIONS = (selectinload(Case.outcome),)
+LOAD_OPTIONS = (selectinload(Case.outcome), selectinload(Case.return_visits))
 
 _table = Case.__table__
 _WRITE = (update(_table).where(_table.c.id == bindparam("b_id"))

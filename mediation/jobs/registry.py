@@ -1,13 +1,15 @@
 """The jobs, as data: name, function, when it fires."""
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import partial
 from typing import Callable
 
+from ..core.errors import N_
 from ..core.schedules import Daily, Every, Weekly
 from ..core.town import Town
 from ..organisation.town import meeting_schedule
+from ..outbox import delivery
 from . import recompute, sweeps
 
 
@@ -16,10 +18,17 @@ class JobSpec:
     name: str
     func: Callable[[datetime, Town], int]
     schedule: Every | Daily | Weekly
-    description: str
+    # What it does: an English msgid (the admin jobs page shows it translated, with `summary_params`).
+    summary: str
     # Runs one at a time (PostgreSQL advisory lock) with the town read after the lock, so a run
     # that started on an older calendar cannot finish after, and overwrite, a newer one.
     serial: bool = False
+    summary_params: Mapping = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        """The summary in English, for the command line (`flask jobs list`)."""
+        return self.summary % dict(self.summary_params)
 
 
 def jobs(cfg: Mapping) -> dict[str, JobSpec]:
@@ -27,18 +36,21 @@ def jobs(cfg: Mapping) -> dict[str, JobSpec]:
     agenda_day, agenda_at = meeting_schedule(cfg).agenda_build_time()
     specs = [
         JobSpec("overdue_sweep", sweeps.overdue_sweep, Every(cfg["JOBS_SWEEP_SECONDS"]),
-                "Flag due-soon and overdue cases; notify once per change of flag."),
+                N_("Flag due-soon and overdue cases; notify once per change of flag.")),
         JobSpec("pre_meeting_agenda", sweeps.pre_meeting_agenda, Weekly(agenda_day, agenda_at),
-                "Build the next joint meeting's agenda and notify the attendees' offices."),
+                N_("Build the next joint meeting's agenda and notify the attendees' offices.")),
         JobSpec("daily_reminders", sweeps.daily_reminders, Daily(cfg["JOBS_DAILY_AT"]),
-                "Remind of return visits and judicial-confirmation windows coming due."),
+                N_("Remind of return visits and judicial-confirmation windows coming due.")),
         JobSpec("audit_purge", partial(sweeps.audit_purge, retention_days=cfg["AUDIT_RETENTION_DAYS"]),
                 Daily(cfg["AUDIT_PURGE_AT"]),
-                f"Remove audit rows older than {cfg['AUDIT_RETENTION_DAYS']} days (the purge is itself audited)."),
+                N_("Remove audit rows older than %(days)s days (the purge is itself audited)."),
+                summary_params={"days": cfg["AUDIT_RETENTION_DAYS"]}),
         # Also run at once whenever an admin changes the calendar or the policy; daily it catches
         # an upgraded holiday package.
         JobSpec(recompute.JOB_NAME, recompute.recompute_deadlines, Daily(cfg.get("JOBS_RECOMPUTE_AT", time(3, 0))),
-                "Recompute open cases' deadlines from the calendar and deadline policy; rows = cases whose deadline moved.",
+                N_("Recompute open cases' deadlines from the calendar and deadline policy; rows = cases whose deadline moved."),
                 serial=True),
+        JobSpec("deliver_outbox", delivery.deliver_outbox, Every(cfg.get("OUTBOX_SECONDS", 60)),
+                N_("Send due outbox messages (SMS, channel callbacks); retry with backoff.")),
     ]
     return {spec.name: spec for spec in specs}

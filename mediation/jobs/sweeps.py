@@ -18,32 +18,39 @@ from ..core.risk import HIGH_AMOUNT
 from ..core.town import Town
 from ..extensions import db
 from ..meetings.services import build_agenda
-from ..notifications.services import case_recipients, notify_once, supervisor_ids
+from ..notifications.services import case_recipients, digests, notify_once, supervisor_ids
 
 log = logging.getLogger(__name__)
 
 REMINDER_DAYS = 3
+DEADLINE_DIGEST = "deadline_digest"  # notice kinds (labels.py "notice")
+DEADLINE_STATES = (DueState.DUE_SOON.value, DueState.OVERDUE.value)
+REMINDER_DIGEST = "reminder_digest"
+REMINDER_STATES = ("return_visit_due", "confirmation_window")
 
 
 def overdue_sweep(now: datetime, town: Town) -> int:
-    """Set due_soon / overdue flags; notify once per change of flag (DESIGN.md: every 10 minutes)."""
+    """Set due_soon / overdue flags; notify once per change of flag (DESIGN.md: every 10 minutes).
+
+    Each recipient (the assigned mediator, else nobody, and the supervisors) gets one digest per
+    run, "3 due soon, 2 overdue", listing the cases whose flag this run raised."""
     window = DueWindow.at(now, town.calendar, town.tz)
     new_state = due_state_sql(window)
     candidates = is_due_or_flagged(window)
     changed = func.coalesce(Case.due_state, "") != func.coalesce(new_state, "")
     # The UPDATE takes the row locks: a sweep running beside this one sees these rows as settled
-    # and writes no second notice.
+    # and writes no second digest.
     rows = db.session.execute(
         update(Case).where(candidates, changed).values(due_state=new_state, due_state_at=now)
-        .returning(Case.id, Case.due_state, Case.mediator_id, Case.amount)
+        .returning(Case.id, Case.reference, Case.due_state, Case.mediator_id, Case.amount, Case.next_deadline)
         .execution_options(synchronize_session=False)
     ).all()
-    flagged = [(r.id, r.mediator_id, r.due_state) for r in rows if r.due_state]
-    state_of = {case_id: state for case_id, _m, state in flagged}
-    notices = [{"user_id": user_id, "case_id": case_id, "kind": state_of[case_id],
-                "dedupe_key": f"{state_of[case_id]}:{case_id}:{user_id}:{now.isoformat()}"}
-               for case_id, user_id in case_recipients([(c, m) for c, m, _s in flagged], supervisor_ids())]
-    notify_once(notices, now)
+    flagged = {r.id: r for r in rows if r.due_state}
+    entries = [(user_id, flagged[case_id].due_state, flagged[case_id].reference,
+                _iso(flagged[case_id].next_deadline))
+               for case_id, user_id in case_recipients([(r.id, r.mediator_id) for r in flagged.values()],
+                                                       supervisor_ids())]
+    notify_once(digests(entries, DEADLINE_DIGEST, now.isoformat(), DEADLINE_STATES), now)
     # Overdue with a large amount at stake raises the escalation risk: only those few rows.
     risky = [r.id for r in rows if r.due_state == DueState.OVERDUE and r.amount is not None and r.amount >= HIGH_AMOUNT]
     if risky:
@@ -54,34 +61,36 @@ def overdue_sweep(now: datetime, town: Town) -> int:
     return len(rows)
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def pre_meeting_agenda(now: datetime, town: Town) -> int:
     """Build the next joint meeting's agenda (the same service as the supervisor's button)."""
     return build_agenda(now, town)
 
 
 def daily_reminders(now: datetime, town: Town) -> int:
-    """Return visits and judicial-confirmation windows coming due in the next days: remind once."""
+    """Return visits and judicial-confirmation windows coming due in the next days: one digest per
+    user and day (the job runs daily; a second run the same local day writes nothing new)."""
     soon = now + timedelta(days=REMINDER_DAYS)
     rows = db.session.execute(
-        select(Case.id, Case.mediator_id, Case.follow_up_by, Case.confirmation_by)
+        select(Case.id, Case.reference, Case.mediator_id, Case.follow_up_by, Case.confirmation_by)
         .where(or_(and_(Case.status == Status.CLOSED.value, Case.follow_up_by.between(now, soon)),
                    and_(Case.status.in_((Status.CLOSED.value, Status.FOLLOWED_UP.value)),
                         Case.confirmation_by.between(now, soon))))
     ).all()
     supervisors = supervisor_ids()
-    notices = []
+    entries = []
     for row in rows:
         recipients = [row.mediator_id] if row.mediator_id else supervisors
         for user_id in recipients:
             if row.follow_up_by is not None and now <= row.follow_up_by <= soon:
-                notices.append({"user_id": user_id, "case_id": row.id, "kind": "return_visit_due",
-                                "details": {"due": row.follow_up_by.isoformat()},
-                                "dedupe_key": f"return_visit_due:{row.id}:{user_id}:{row.follow_up_by.date()}"})
+                entries.append((user_id, "return_visit_due", row.reference, row.follow_up_by.isoformat()))
             if row.confirmation_by is not None and now <= row.confirmation_by <= soon:
-                notices.append({"user_id": user_id, "case_id": row.id, "kind": "confirmation_window",
-                                "details": {"due": row.confirmation_by.isoformat()},
-                                "dedupe_key": f"confirmation_window:{row.id}:{user_id}:{row.confirmation_by.date()}"})
-    return notify_once(notices, now)
+                entries.append((user_id, "confirmation_window", row.reference, row.confirmation_by.isoformat()))
+    day = now.astimezone(town.tz).date().isoformat()
+    return notify_once(digests(entries, REMINDER_DIGEST, day, REMINDER_STATES), now)
 
 
 def audit_purge(now: datetime, town: Town, *, retention_days: int) -> int:

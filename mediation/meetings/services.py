@@ -15,6 +15,7 @@ from ..core.lifecycle import OPEN_STATUSES, Action, Payload, Status
 from ..core.risk import RiskLevel
 from ..core.schedules import meeting_after
 from ..core.town import Town
+from ..core.vocab import Role
 from ..extensions import db
 from ..notifications.services import case_recipients, notify_once, supervisor_ids
 from ..organisation.models import Office
@@ -152,6 +153,7 @@ def record_decision(item: AgendaItem, user: User, now: datetime, town: Town, *, 
     if not decision:
         raise DomainError("Write the decision.", field="decision")
     case = item.case
+    mediator_id = case.mediator_id  # told of the decision even when it hands the case to another office
     if lead_office_id and lead_office_id != case.lead_office_id:
         reason = f"联席会议决定：{decision}"
         if case.status_enum == Status.IN_MEDIATION:
@@ -172,6 +174,28 @@ def record_decision(item: AgendaItem, user: User, now: datetime, town: Town, *, 
     item.decision, item.decided_lead_office_id, item.decided_due_at = decision, lead_office_id, due_at
     item.decided_at, item.decided_by_id = now, user.id
     db.session.flush()
+    notify_decision(item, case, user, now, also=mediator_id)
+
+
+DECISION_ROLES = (Role.SUPERVISOR.value, Role.MEDIATOR.value, Role.LIAISON.value)  # who works cases
+
+
+def notify_decision(item: AgendaItem, case: Case, user: User, now: datetime, also: int | None = None) -> int:
+    """The decision reaches those who carry it out: the case's assigned mediator (and `also`, the one
+    assigned before the decision) and the lead office's (as the decision leaves it) people, each
+    once; not the one who recorded it."""
+    office_users = db.session.scalars(select(User.id).where(
+        User.office_id == case.lead_office_id, User.active.is_(True), User.role.in_(DECISION_ROLES))).all() \
+        if case.lead_office_id else []
+    recipients = {m for m in (case.mediator_id, also) if m} | set(office_users)
+    recipients.discard(user.id)
+    details = {"meeting_id": item.meeting_id, "item_id": item.id, "meeting": item.meeting.scheduled_at.isoformat(),
+               "decision": item.decision[:500]}
+    if item.decided_due_at is not None:
+        details["due"] = item.decided_due_at.isoformat()
+    return notify_once([{"user_id": user_id, "case_id": case.id, "kind": "meeting_decision", "details": details,
+                         "dedupe_key": f"meeting_decision:{item.id}:{user_id}:{now.isoformat()}"}
+                        for user_id in sorted(recipients)], now)
 
 
 def close_meeting(meeting: Meeting, now: datetime, minutes: str, attendees: str) -> None:

@@ -97,6 +97,7 @@ def show(meeting_id: int):
 
 def _handle_post(meeting, items, add_form, close_form, decision_forms):
     now, town = utcnow(), current_town()
+    anchor = None  # after a decision, back to its item: a long agenda keeps its place
     try:
         if add_form.add.data and add_form.validate():
             case = db.session.scalar(visible_cases(current_user).where(
@@ -122,6 +123,7 @@ def _handle_post(meeting, items, add_form, close_form, decision_forms):
                                        add_form=add_form, close_form=close_form, decision_forms=decision_forms,
                                        now=now), 422
             form = decision_forms[item.id]
+            anchor = f"item-{item.id}"
             record_decision(item, current_user, now, town, decision=form.decision.data,
                             lead_office_id=form.lead_office.data, due_at=form.due_at.aware(town.tz))
             _audit("meeting_decision", meeting, now, case=item.case.reference,
@@ -135,4 +137,4 @@ def _handle_post(meeting, items, add_form, close_form, decision_forms):
     except DomainError as err:
         db.session.rollback()
         flash(_error(err), "danger")
-    return redirect(url_for(".show", meeting_id=meeting.id), 303)
+    return redirect(url_for(".show", meeting_id=meeting.id, _anchor=anchor), 303)

@@ -26,6 +26,29 @@ def notify_once(notices: Iterable[dict], now: datetime) -> int:
     return len(db.session.execute(stmt, rows).all())  # RETURNING counts what was inserted, on both databases
 
 
+DIGEST_LIST = 50  # case references listed per state in one digest; the count says how many in all
+
+
+def digests(entries: Iterable[tuple[int, str, str, str | None]], kind: str, key: str,
+            states: Iterable[str]) -> list[dict]:
+    """One notice per user from (user id, state, case reference, due iso) entries: kind `kind`, no
+    case, details {"counts": {state: n}, "cases": {state: [[reference, due], ...]}} (at most
+    DIGEST_LIST listed per state), dedupe key "<kind>:<user id>:<key>" (one digest per user and run)."""
+    states = list(states)
+    per_user: dict[int, dict[str, list]] = {}
+    for user_id, state, reference, due in entries:
+        per_user.setdefault(user_id, {s: [] for s in states})[state].append([reference, due])
+    notices = []
+    for user_id, by_state in sorted(per_user.items()):
+        listed = {s: sorted(set(map(tuple, rows)), key=lambda r: (r[1] or "", r[0])) for s, rows in by_state.items()}
+        notices.append({"user_id": user_id, "case_id": None, "kind": kind,
+                        "details": {"counts": {s: len(rows) for s, rows in listed.items() if rows},
+                                    "cases": {s: [list(r) for r in rows[:DIGEST_LIST]]
+                                              for s, rows in listed.items() if rows}},
+                        "dedupe_key": f"{kind}:{user_id}:{key}"})
+    return notices
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)))

@@ -208,12 +208,14 @@ def _closed_case_rows(closed_rows, tally: ClosedTally, shared: list[str]) -> Ite
                f'<c t="inlineStr"><is><t xml:space="preserve">{_text(formula_safe(summary or ""))}</t></is></c></row>')
 
 
-def statistics_workbook(first: date, last: date, town_name: str, received_rows, closed_rows) -> bytes:
+def statistics_workbook(first: date, last: date, town_name: str, received_rows, closed_rows,
+                        satisfaction_rows=()) -> bytes:
     """The workbook's bytes: the period's figures and its closed cases, one row each.
 
     `received_rows` are `queries.received_counts`; `closed_rows` (`queries.closed_cases`, streamed)
     are iterated once: the case list is written first, and its rows are tallied into the closed
-    figures on the way (the sheets' order in the workbook is not the order of the zip's entries)."""
+    figures on the way (the sheets' order in the workbook is not the order of the zip's entries).
+    `satisfaction_rows` are `queries.satisfaction_counts`: the return visits made in the period."""
     names = [_("Statistics"), _("Outcomes"), _("Closed cases")]
     tally, shared = ClosedTally(), []
     out = BytesIO()
@@ -246,7 +248,8 @@ def statistics_workbook(first: date, last: date, town_name: str, received_rows, 
             stream.write(SHEET_END.encode())
         zf.writestr("xl/sharedStrings.xml", _shared_strings(shared))
 
-        stats = period_statistics(received_rows, tally.rows(), escalation_prevented=tally.escalation_prevented)
+        stats = period_statistics(received_rows, tally.rows(), escalation_prevented=tally.escalation_prevented,
+                                  satisfaction_rows=satisfaction_rows)
         with zf.open("xl/worksheets/sheet1.xml", "w") as stream:
             sheet = _Sheet(stream, (16, 12, 12, 12, 12, 10, 12, 12, 16))
             sheet.append([_("%(town)s people's mediation statistics", town=town_name)], BOLD)
@@ -259,6 +262,13 @@ def statistics_workbook(first: date, last: date, town_name: str, received_rows, 
                               r.closed, r.successful, rate, r.amount], 0 if r.category else BOLD)
             sheet.append([])
             sheet.append([_("Escalation prevented (防止民转刑)"), stats.escalation_prevented])
+            sheet.append([])
+            satisfaction = stats.satisfaction
+            sheet.append([_("Return-visit satisfaction"), _("Visits")], BOLD)
+            for code, count in satisfaction.counts.items():
+                sheet.append([label("satisfaction", code), count])
+            sheet.append([_("No verdict recorded"), satisfaction.unrecorded])
+            sheet.append([_("Satisfaction rate"), round(satisfaction.rate, 4) if satisfaction.rate is not None else None])
             sheet.close()
 
         with zf.open("xl/worksheets/sheet2.xml", "w") as stream:

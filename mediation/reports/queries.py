@@ -17,9 +17,9 @@ from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import Status
 from ..core.risk import RiskLevel
 from ..core.statistics import (AGENDA_LIMIT, LIST_LIMIT, Capped, ClosedCases, NewCases, PeriodStatistics,
-                               TrendPoint, bucket_bounds, capped, fixed_utc_offset, local_bounds,
-                               period_statistics, tally_closed_cases, tally_new_cases, trend_weeks,
-                               weekly_trend)
+                               SatisfactionCounts, TrendPoint, bucket_bounds, capped, fixed_utc_offset, local_bounds,
+                               period_statistics, tally_closed_cases, tally_new_cases, tally_satisfaction,
+                               trend_weeks, weekly_trend)
 from ..core.town import Town
 from ..core.vocab import MAX_YEAR, MIN_YEAR, SUCCESS_OUTCOMES
 from ..extensions import db
@@ -78,6 +78,7 @@ class WeeklySummary:
     agenda: Capped[AgendaItem] = field(default_factory=lambda: capped([], 0))  # in the agenda's order
     agenda_undecided: int = 0  # items of the whole agenda without a recorded decision
     offices: dict[int, Office] = field(default_factory=dict)
+    satisfaction: SatisfactionCounts = field(default_factory=tally_satisfaction)  # return visits made in the week
 
 
 def _first_of(entity, where, order, limit: int, options=(), **windows):
@@ -104,7 +105,7 @@ def _first_cases(where, order, options) -> Capped[Case]:
 
 def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | None = None,
                    reader: User | None = None) -> WeeklySummary:
-    """Everything the weekly printout shows, in a fixed number of queries (ten) whatever the number of
+    """Everything the weekly printout shows, in a fixed number of queries (eleven) whatever the number of
     cases: each list is LIMITed to what a meeting can discuss and counted exactly in the same query.
 
     With a `reader`, every figure, list and agenda item covers only the cases the reader may see
@@ -158,7 +159,36 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
     return WeeklySummary(monday=monday, sunday=monday + timedelta(days=6), now=now,
                          new=tally_new_cases(new_rows), closed=tally_closed_cases(closed_rows),
                          overdue=overdue, due_soon=due_soon, high_risk=high_risk, trend=trend,
-                         meeting=meeting, agenda=agenda, agenda_undecided=undecided, offices=offices)
+                         meeting=meeting, agenda=agenda, agenda_undecided=undecided, offices=offices,
+                         satisfaction=tally_satisfaction(_satisfaction_rows(start, end, scope)))
+
+
+def _satisfaction_rows(start: datetime, end: datetime, scope) -> list:
+    """(satisfaction, count) of the return visits made in [start, end) on cases in `scope`: one GROUP BY.
+    A visit still to make (visited_at NULL) is in no period."""
+    return db.session.execute(
+        select(ReturnVisit.satisfaction, func.count())
+        .join(Case, Case.id == ReturnVisit.case_id)
+        .where(ReturnVisit.visited_at >= start, ReturnVisit.visited_at < end, scope)
+        .group_by(ReturnVisit.satisfaction)).all()
+
+
+def satisfaction_counts(first: date, last: date, town: Town, reader: User | None = None) -> list:
+    """(satisfaction, count) of the return visits made in [first, last], for the statistics and their export."""
+    start, end = local_bounds(first, last, town.tz)
+    return _satisfaction_rows(start, end, _scope(reader))
+
+
+def issue_number(meeting: Meeting, tz) -> int:
+    """The meeting's 期号, given the first time its handout is printed: one more than the meetings
+    scheduled before it in the same (local) year. Kept once given, so a reprint keeps its number; the
+    caller commits."""
+    if meeting.issue_number is None:
+        year_start = datetime(meeting.scheduled_at.astimezone(tz).year, 1, 1, tzinfo=tz)
+        before = db.session.scalar(select(func.count()).select_from(Meeting).where(
+            Meeting.scheduled_at >= year_start, Meeting.scheduled_at < meeting.scheduled_at))
+        meeting.issue_number = int(before or 0) + 1
+    return meeting.issue_number
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +222,8 @@ def received_counts(first: date, last: date, town: Town, reader: User | None = N
 def period_figures(first: date, last: date, town: Town, reader: User | None = None) -> PeriodStatistics:
     """Cases received in [first, last] (not rejected, not merged) by category and source; closings
     in it (`_closings`: a reopened case still counts where it closed) by category, outcome and amount,
-    with escalation prevented counted in the same pass. Two GROUP BY queries, each a range on an indexed date, returning rows, never objects."""
+    with escalation prevented counted in the same pass; the return visits made in it by satisfaction. Three
+    GROUP BY queries, each a range on a date, returning rows, never objects."""
     start, end = local_bounds(first, last, town.tz)
     _without_jit()
     closings = _closings(start, end)
@@ -202,7 +233,8 @@ def period_figures(first: date, last: date, town: Town, reader: User | None = No
         .join(Case, Case.id == closings.c.case_id).where(_scope(reader))
         .group_by(Case.category, Case.channel, closings.c.outcome)).all()
     return period_statistics(received_counts(first, last, town, reader), [row[:5] for row in closed],
-                             escalation_prevented=sum(int(row[5] or 0) for row in closed))
+                             escalation_prevented=sum(int(row[5] or 0) for row in closed),
+                             satisfaction_rows=satisfaction_counts(first, last, town, reader))
 
 
 def _escalation_prevented(outcome):

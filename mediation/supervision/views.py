@@ -11,7 +11,8 @@ from ..organisation.models import Office
 from ..auth.permissions import page_required
 from ..core.permissions import Page
 from ..auth.queries import assignable_users
-from ..cases.queries import OPEN_STATUS_VALUES, is_due, is_open
+from ..cases.queries import (OPEN_STATUS_VALUES, SUPERVISION_STATES, is_due, is_open, supervision_counts,
+                             supervision_list)
 from ..core.deadlines import DueState, DueWindow
 from ..core.errors import DomainError
 from ..core.lifecycle import Action, Payload, Status
@@ -73,10 +74,15 @@ def index():
         .options(joinedload(Case.lead_office), joinedload(Case.mediator), joinedload(Case.village))
         .order_by(Case.next_deadline.is_(None), Case.next_deadline, Case.id).limit(200)).all()
     mediators = assignable_users()
+    # 督办: answered, awaited, late; one aggregate and one list.
+    sv_shown = request.args.get("supervision") if request.args.get("supervision") in SUPERVISION_STATES \
+        else "unanswered"
     return render_template("cases/dashboard.html", counts=counts, table=table, offices=offices,
                            statuses=OPEN_STATUS_VALUES, ages=list(zip(AGE_BUCKETS, ages)), shown=shown, lists=LISTS,
                            cases=cases, now=now, mediators=mediators,
-                           office_choices=[o for o in offices.values() if o.active])
+                           office_choices=[o for o in offices.values() if o.active],
+                           sv_counts=supervision_counts(now), sv_states=SUPERVISION_STATES, sv_shown=sv_shown,
+                           supervisions=supervision_list(sv_shown, now))
 
 
 @bp.route("/bulk", methods=["POST"])

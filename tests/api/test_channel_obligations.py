@@ -57,4 +57,4 @@ def test_a_merged_hotline_order_keeps_its_reply_deadline_until_the_survivor_conc
     hotline = _reload(db, hotline.reference)
     assert (hotline.next_stage, hotline.next_deadline) == (None, None)
     body = client.get(f"/api/v1/cases/{hotline.reference}", headers=token).get_json()
-    assert "closed" in body["status_note"]
+    assert "已结案" in body["status_note"]

@@ -30,8 +30,11 @@ def test_get_shape_with_local_deadlines(client, db, town, hotline):
     assert body["deadlines"]["accept_by"].endswith("+08:00") and accept_by.utcoffset() == timedelta(hours=8)
     assert (accept_by.hour, accept_by.minute) == (23, 59)  # end of the first working day, town time
     assert body["updated_at"].endswith("+08:00") and body["received_at"].endswith("+08:00")
-    assert "accepted or rejected by" in body["status_note"]
-    assert r.headers["Cache-Control"] == "no-store"
+    assert "前决定是否受理" in body["status_note"]  # Chinese unless English is asked for
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["Content-Language"] == "zh-CN"
+    english = client.get(f"/api/v1/cases/{reference}", headers={**hotline, "Accept-Language": "en-US,en;q=0.9"})
+    assert "accepted or rejected by" in english.get_json()["status_note"]
+    assert english.headers["Content-Language"] == "en" and "Accept-Language" in english.headers["Vary"]
 
 
 def test_another_channels_case_is_not_found(client, db, town, hotline, police):
@@ -53,7 +56,7 @@ def test_accepted_case_has_a_conclude_by(client, db, make_case, hotline):
     body = client.get(f"/api/v1/cases/{case.reference}", headers=hotline).get_json()
     assert body["status"] == "in_mediation"
     assert body["deadlines"]["conclude_by"].endswith("T23:59:59+08:00")
-    assert "In mediation with 徐行镇司法所" in body["status_note"]
+    assert body["status_note"].startswith("徐行镇司法所正在调解，预计")
 
 
 def test_closed_case_shows_its_outcome(client, db, make_case, hotline):
@@ -63,13 +66,15 @@ def test_closed_case_shows_its_outcome(client, db, make_case, hotline):
     outcome = body["outcome"]
     assert outcome["code"] == "agreement_written" and outcome["amount"] == 500.0
     assert outcome["agreement_summary"] == "赔偿500元" and outcome["closed_at"].endswith("+08:00")
-    assert body["status_note"] == "Closed: settled by a written agreement."
+    assert body["status_note"] == "已结案：达成书面调解协议。"
+    english = client.get(f"/api/v1/cases/{case.reference}", headers={**hotline, "Accept-Language": "en"})
+    assert english.get_json()["status_note"] == "Closed: settled by a written agreement."
 
 
 def test_rejected_case_gives_the_reason(client, db, make_case, hotline):
     case = make_case(Status.REJECTED, channel="hotline_12345")
     body = client.get(f"/api/v1/cases/{case.reference}", headers=hotline).get_json()
-    assert body["status"] == "rejected" and body["status_note"] == "Rejected: 不属于受理范围"
+    assert body["status"] == "rejected" and body["status_note"] == "不予受理：不属于受理范围"
     assert body["outcome"] is None
 
 
@@ -119,3 +124,20 @@ def test_list_refuses_bad_parameters(client, db, town, hotline):
         r = client.get("/api/v1/cases", headers=hotline, query_string=params)
         assert r.status_code == 422, params
         assert field in r.get_json()["errors"]
+
+
+def test_status_note_is_chinese_in_every_state(client, db, make_case, hotline):
+    """Every state's note, in the default language and when Chinese is asked for: no English word.
+    A browser-like Accept-Language preferring Chinese over English also gets Chinese."""
+    import re
+
+    notes = {}
+    for status in Status:
+        case = make_case(status, channel="hotline_12345")
+        for accept in (None, "zh-CN,zh;q=0.9,en;q=0.8", "*"):
+            headers = {**hotline, **({"Accept-Language": accept} if accept else {})}
+            body = client.get(f"/api/v1/cases/{case.reference}", headers=headers).get_json()
+            notes[(status.value, accept)] = body["status_note"]
+    english = {k: v for k, v in notes.items() if re.search(r"[A-Za-z]{3,}", re.sub(r"XH-\d{4}-\d+", "", v))}
+    assert english == {}
+    assert len(set(notes.values())) >= 5  # the states say different things

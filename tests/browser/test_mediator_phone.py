@@ -54,6 +54,8 @@ def test_mediator_logs_a_session_and_closes_on_a_phone(db, users, make_case, new
     # Log a session.
     with page.expect_navigation():
         page.locator('.actions a[href$="/log_session"]').tap()
+    expect(page.locator('input[name="held_at"]')).to_have_value(re.compile(
+        datetime.now(SH).strftime("%Y-%m-%dT%H:")))  # now, on the town's clock, unless changed
     held = (datetime.now(SH) - timedelta(hours=1)).replace(second=0, microsecond=0)
     page.fill('input[type="datetime-local"][name="held_at"]', held.strftime("%Y-%m-%dT%H:%M"))
     page.select_option('select[name="method"]', "phone")

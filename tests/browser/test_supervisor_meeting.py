@@ -96,7 +96,7 @@ def test_supervisor_builds_agenda_decides_and_prints(db, town, users, make_case,
     expect(page.locator(".supervision")).to_contain_text(DECISION)
     artifacts.shot(page, "case-supervised")
     page.go_back()
-    page.wait_for_url(re.compile(rf"/meetings/{meeting_id}$"))
+    page.wait_for_url(re.compile(rf"/meetings/{meeting_id}(#item-\d+)?$"))
 
     # The meeting page itself, as the browser prints it.
     page.emulate_media(media="print")

@@ -1,7 +1,7 @@
 """The queue: filters, sort by next deadline, pagination, and a fixed number of queries."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mediation.cases.models import Case
 from mediation.core.lifecycle import Status
@@ -62,7 +62,7 @@ def test_filters_and_sort_by_next_deadline(client, db, users, login, make_case):
     page = client.get("/cases/?scope=all&status=in_mediation").get_data(as_text=True)
     assert first.reference in page and second.reference in page and closed.reference not in page
     assert page.index(second.reference) < page.index(first.reference)
-    page = client.get("/cases/?scope=all&channel=police_110").get_data(as_text=True)
+    page = client.get("/cases/?scope=all&status=&channel=police_110").get_data(as_text=True)  # any status
     assert first.reference in page and closed.reference in page and second.reference not in page
     page = client.get("/cases/?scope=all&category=物业").get_data(as_text=True)
     assert second.reference in page and first.reference not in page
@@ -118,3 +118,88 @@ def test_case_detail_takes_a_fixed_number_of_queries(client, db, users, login, m
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert counts[1] <= 25, counts  # measured: 21
+
+
+def test_my_cases_start_at_the_open_ones_with_counts_per_status(client, db, users, login, make_case, count_queries):
+    open_one = make_case(Status.IN_MEDIATION)
+    accepted = make_case(Status.ACCEPTED)  # no mediator yet: not "mine"
+    closed = make_case(Status.CLOSED)
+    archived = make_case(Status.ARCHIVED)
+    theirs = make_case(Status.IN_MEDIATION, mediator="other_mediator")
+    login(users["mediator"])
+    with count_queries() as statements:
+        page = client.get("/cases/?lang=en").get_data(as_text=True)
+    assert open_one.reference in page
+    assert closed.reference not in page and archived.reference not in page and theirs.reference not in page
+    assert accepted.reference not in page
+    assert '<option selected value="open">Open cases</option>' in page
+    assert 'data-status="open">1<' in page and 'data-status="closed">1<' in page and 'data-status="archived">1<' in page
+    assert 'data-status="any">3<' in page
+    assert len([s for s in statements if "GROUP BY" in s and "cases.status" in s]) == 1
+    every = client.get("/cases/?status=").get_data(as_text=True)  # "any status", chosen
+    assert all(c.reference in every for c in (open_one, closed, archived))
+    assert 'href="/cases/?scope=mine&amp;status=closed"' in every
+    only_closed = client.get("/cases/?scope=mine&status=closed").get_data(as_text=True)
+    assert closed.reference in only_closed and open_one.reference not in only_closed
+    # A search looks at every status unless one is chosen; the office's queue starts open too.
+    assert archived.reference in client.get(f"/cases/?q={archived.reference}").get_data(as_text=True)
+    office = client.get("/cases/?scope=office").get_data(as_text=True)
+    assert theirs.reference in office and accepted.reference in office and closed.reference not in office
+
+
+def test_due_filter(client, db, users, login, make_case):
+    from mediation.db import utcnow
+    late = make_case(Status.IN_MEDIATION)
+    calm = make_case(Status.IN_MEDIATION)
+    db.session.execute(Case.__table__.update().where(Case.id == late.id).values(next_deadline=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    login(users["supervisor"])
+    page = client.get("/cases/?due=overdue").get_data(as_text=True)
+    assert late.reference in page and calm.reference not in page
+    assert client.get("/cases/?due=sometime").status_code == 200
+
+
+def test_saved_filters_are_each_users_own(client, db, users, login, make_case):
+    from mediation.cases.saved_filters import SavedFilter
+    closed = make_case(Status.CLOSED, channel="police_110")
+    login(users["mediator"])
+    r = client.post("/cases/saved-filters", data={"name": " 我的110结案 ", "query": "scope=mine&status=closed&channel=police_110&page=3&evil=1"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/cases/?scope=mine&status=closed&channel=police_110")
+    saved = db.session.scalar(select(SavedFilter))
+    assert saved.name == "我的110结案" and saved.query == "scope=mine&status=closed&channel=police_110"
+    page = client.get("/cases/").get_data(as_text=True)
+    assert 'href="/cases/?scope=mine&amp;status=closed&amp;channel=police_110">我的110结案</a>' in page
+    assert closed.reference in client.get("/cases/?" + saved.query).get_data(as_text=True)
+    # Saving under the same name replaces it; a blank name is a message, not an error page.
+    client.post("/cases/saved-filters", data={"name": "我的110结案", "query": "status="})
+    assert db.session.scalars(select(SavedFilter.query)).all() == ["status="]
+    r = client.post("/cases/saved-filters", data={"name": "  ", "query": "status="}, follow_redirects=True)
+    assert r.status_code == 200 and db.session.scalar(select(func.count()).select_from(SavedFilter)) == 1
+
+    login(users["other_mediator"])
+    assert "我的110结案" not in client.get("/cases/").get_data(as_text=True)
+    assert client.post(f"/cases/saved-filters/{saved.id}/delete").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(SavedFilter)) == 1
+    login(users["mediator"])
+    assert client.post(f"/cases/saved-filters/{saved.id}/delete").status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(SavedFilter)) == 0
+
+
+def test_queue_with_counts_and_saved_filters_keeps_a_fixed_query_count(client, db, users, login, make_case,
+                                                                       count_queries):
+    from mediation.cases.saved_filters import save_filter
+    from mediation.db import utcnow
+    login(users["mediator"])
+
+    def queries():
+        with count_queries() as statements:
+            assert client.get("/cases/").status_code == 200
+        return len(statements)
+
+    make_case(Status.IN_MEDIATION)
+    few = queries()
+    for n in range(5):
+        make_case((Status.IN_MEDIATION, Status.CLOSED, Status.ARCHIVED)[n % 3])
+        save_filter(users["mediator"].id, f"f{n}", f"status=&channel=police_110&n={n}", utcnow())
+    db.session.commit()
+    assert queries() == few <= 11  # "my cases" also lists the return visits due (one query)

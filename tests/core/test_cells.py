@@ -8,8 +8,9 @@ import pytest
 from openpyxl.utils.datetime import from_excel
 
 from mediation.core.cells import (
-    OTHER, CellError, Match, MaskedValue, category_of, cell_text, from_excel_serial, parse_mobile, parse_when,
-    squash, village_of,
+    DEFAULT_CATEGORY_RULES, OTHER, CategorySource, CellError, Match, MaskedValue, category_of, cell_text,
+    from_excel_serial, match_keywords, parse_mobile, parse_when, propose_category, split_keywords, squash,
+    village_of, work_order_type_of,
 )
 from mediation.core.vocab import CATEGORIES
 
@@ -200,6 +201,84 @@ def test_channel_types_become_ministry_categories(value, category, match):
 
 def test_every_ministry_category_is_read_as_itself():
     assert all(category_of(c) == (c, Match.EXACT) for c in CATEGORIES)
+    assert all(category_of(c, rules=()) == (c, Match.EXACT) for c in CATEGORIES)  # no rules needed
+
+
+def test_the_12345_work_order_types_are_no_categories():
+    """诉求类型 投诉 / 求助 / 咨询 / 建议 is the work order's type: no rule reads it as a category."""
+    assert {category_of(t) for t in ("投诉", "求助", "咨询", "建议")} == {(OTHER, Match.UNKNOWN)}
+
+
+@pytest.mark.parametrize("text, words", [
+    ("工资、欠薪, 拖欠工资 薪资", ("工资", "欠薪", "拖欠工资", "薪资")),
+    ("工资，欠薪；拖欠工资\n 工资", ("工资", "欠薪", "拖欠工资")),  # full-width comma, semicolon, line break; once each
+    ("ＡＢＣ、 Def ", ("abc", "def")),  # full-width letters made plain, case folded
+    ("、 ,，", ()), ("", ()), (None, ()),
+])
+def test_keywords_are_split_on_the_usual_separators(text, words):
+    assert split_keywords(text) == words
+
+
+RULES = [("工资、欠薪", "劳动争议"), (("噪音", "漏水"), "邻里"), ("物业", "物业"), ("", "合同"), ("x", "不存在")]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("包工头欠薪三个月", ("劳动争议", "欠薪")),
+    ("楼上漏水，噪音也大", ("邻里", "噪音")),  # a rule's keywords in its order
+    ("物业不管噪音", ("邻里", "噪音")),  # the rules in their order: 邻里 is tried before 物业
+    ("物 业 费", ("物业", "物业")),  # white space inside a word is no obstacle
+    ("合同纠纷", None),  # a rule without keywords matches nothing
+    ("x", None),  # a rule naming no MoJ category is left out
+    ("", None), (None, None),
+])
+def test_keyword_rules_are_tried_in_order(text, found):
+    assert match_keywords(text, RULES) == found
+
+
+@pytest.mark.parametrize("column, summary, category, source, keyword", [
+    ("劳动争议", "装修", "劳动争议", CategorySource.COLUMN, ""),  # the column wins over the text
+    ("婚姻家庭纠纷", "", "婚姻家庭", CategorySource.COLUMN, ""),
+    ("宅基地", "拖欠工资", "房屋宅基地", CategorySource.COLUMN_KEYWORD, "宅基地"),
+    ("", "包工头欠薪", "劳动争议", CategorySource.KEYWORD, "欠薪"),
+    ("矛盾纠纷", "两车追尾", "道路交通事故", CategorySource.KEYWORD, "追尾"),
+    ("", "路灯坏了", OTHER, CategorySource.UNMATCHED, ""),
+])
+def test_a_rows_category_and_why(column, summary, category, source, keyword):
+    proposal = propose_category(column, summary, DEFAULT_CATEGORY_RULES)
+    assert (proposal.category, proposal.source, proposal.keyword) == (category, source, keyword)
+    assert proposal.unknown_column_value is (column == "矛盾纠纷")
+
+
+def test_without_rules_only_the_column_decides():
+    assert propose_category("", "拖欠工资", ()).source == CategorySource.UNMATCHED
+    assert propose_category("邻里", "拖欠工资", ()).category == "邻里"
+
+
+SUMMARIES = {  # one typical complaint per category (as the demo's)
+    "婚姻家庭": "夫妻因赡养老人费用分担发生争执", "邻里": "邻居因装修噪音及占用公共过道发生纠纷",
+    "房屋宅基地": "宅基地界址不清，双方对围墙位置有争议", "合同": "购销合同货款未按期支付",
+    "生产经营": "合伙经营分红发生争议", "损害赔偿": "饲养的狗咬伤路人，医药费赔偿未谈拢",
+    "山林土地": "承包地流转租金纠纷", "征地拆迁": "动迁安置面积认定有异议",
+    "环境污染": "厂房排放异味影响周边居民", "劳动争议": "工地拖欠农民工工资",
+    "消费": "预付卡商家关门，消费者要求退款", "医疗": "诊所治疗后出现并发症，患者要求赔偿",
+    "道路交通事故": "电动自行车与轿车碰擦，维修费争议", "物业": "物业费收取及停车位管理纠纷",
+    "其他": "村民对集体收益分配有意见",
+}
+
+
+def test_the_default_rules_name_ministry_categories_and_read_typical_complaints():
+    assert all(category in CATEGORIES and split_keywords(words) for words, category in DEFAULT_CATEGORY_RULES)
+    assert {c: propose_category("", text, DEFAULT_CATEGORY_RULES).category for c, text in SUMMARIES.items()} == {
+        c: c for c in SUMMARIES}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("投诉", ("投诉", True)), (" 咨询 ", ("咨询", True)), ("求助", ("求助", True)), ("建议", ("建议", True)),
+    ("投诉举报", ("投诉", False)), ("咨询类", ("咨询", False)), ("表扬", ("", False)),
+    ("咨询投诉", ("", False)), ("", ("", False)), (None, ("", False)),
+])
+def test_12345_work_order_types(value, expected):
+    assert work_order_type_of(value) == expected
 
 
 # --------------------------------------------------------------------------------------------

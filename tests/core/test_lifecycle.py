@@ -273,7 +273,7 @@ def test_available_actions_matrix(who, status, extended, suspended):
     (S.REJECTED, False, set()),
     (S.ARCHIVED, False, set()),
     (S.MERGED, False, set()),
-], ids=str)
+], ids=lambda v: "+".join(sorted(v)) or "none" if isinstance(v, set) else str(v))  # stable: xdist compares ids
 def test_available_actions_for_supervisor_literal(status, suspended, expected):
     assert set(available_actions(facts(status, suspended=suspended), SUPERVISOR)) == expected
 
@@ -828,3 +828,75 @@ def test_good_payloads_really_are_good():
         for status in sources:
             assert decide(action, facts_for(action, status), capable(action), good_payload(action)) \
                 == (target or status)
+
+
+# --- 督办反馈 and return visits (issue #12) -------------------------------------------------------
+
+from mediation.core.lifecycle import ANSWER_CAPACITIES, decide_answer, may_answer_supervision  # noqa: E402
+
+_MEDIATOR = Actor(Role.MEDIATOR, is_assigned_mediator=True)
+_TODAY = date(2026, 12, 1)
+
+
+def _closing(**payload):
+    return Payload(outcome=Outcome.WITHDRAWN, today=_TODAY, **payload)
+
+
+def test_closing_with_an_open_supervision_needs_the_answer():
+    facts = CaseFacts(S.IN_MEDIATION, sessions_logged=1, open_supervisions=1)
+    with pytest.raises(TransitionRefused) as refused:
+        decide(A.CLOSE, facts, _MEDIATOR, _closing())
+    assert refused.value.field == "answer"
+    with pytest.raises(TransitionRefused):
+        decide(A.CLOSE, facts, _MEDIATOR, _closing(answer="   "))
+    assert decide(A.CLOSE, facts, _MEDIATOR, _closing(answer="已落实")) == S.CLOSED
+    assert decide(A.CLOSE, CaseFacts(S.IN_MEDIATION), _MEDIATOR, _closing()) == S.CLOSED  # none open
+
+
+def test_the_return_visit_is_scheduled_today_or_later_by_a_known_method():
+    facts = CaseFacts(S.IN_MEDIATION)
+    assert decide(A.CLOSE, facts, _MEDIATOR, _closing(return_visit_on=_TODAY, visit_method="visit")) == S.CLOSED
+    for bad, field_name in ((_closing(return_visit_on=_TODAY - timedelta(days=1)), "return_visit_on"),
+                            (_closing(visit_method="fax"), "visit_method")):
+        with pytest.raises(TransitionRefused) as refused:
+            decide(A.CLOSE, facts, _MEDIATOR, bad)
+        assert refused.value.field == field_name
+
+
+def test_recording_a_visit_checks_method_and_satisfaction():
+    facts = CaseFacts(S.CLOSED)
+    ok = Payload(performance="performed", visit_method="phone", satisfaction="fairly_satisfied")
+    assert decide(A.FOLLOW_UP, facts, _MEDIATOR, ok) == S.FOLLOWED_UP
+    assert decide(A.FOLLOW_UP, facts, _MEDIATOR, Payload(performance="performed")) == S.FOLLOWED_UP
+    with pytest.raises(TransitionRefused) as refused:
+        decide(A.FOLLOW_UP, facts, _MEDIATOR, Payload(performance="performed", satisfaction="thrilled"))
+    assert refused.value.field == "satisfaction"
+
+
+@pytest.mark.parametrize("actor,may", [
+    (_MEDIATOR, True),
+    (Actor(Role.LIAISON, office_participates=True), True),
+    (Actor(Role.SUPERVISOR), False),  # who gave it does not answer it
+    (Actor(Role.MEDIATOR), False),  # not the assigned mediator
+    (Actor(Role.LIAISON), False),
+    (Actor(Role.ADMIN), False), (Actor(Role.VIEWER), False),
+])
+def test_who_answers_a_supervision(actor, may):
+    facts = CaseFacts(S.IN_MEDIATION, open_supervisions=1)
+    assert may_answer_supervision(facts, actor) is may
+    if may:
+        decide_answer(facts, actor, "已约谈")
+    else:
+        with pytest.raises(TransitionRefused):
+            decide_answer(facts, actor, "已约谈")
+    assert bool(actor.capacities & ANSWER_CAPACITIES) is may
+
+
+def test_an_answer_needs_an_open_supervision_an_open_case_and_text():
+    assert not may_answer_supervision(CaseFacts(S.IN_MEDIATION), _MEDIATOR)
+    assert not may_answer_supervision(CaseFacts(S.CLOSED, open_supervisions=1), _MEDIATOR)
+    for facts, text in ((CaseFacts(S.IN_MEDIATION), "x"), (CaseFacts(S.CLOSED, open_supervisions=1), "x"),
+                        (CaseFacts(S.IN_MEDIATION, open_supervisions=1), " "),
+                        (CaseFacts(S.IN_MEDIATION, open_supervisions=1), "长" * 4001)):
+        with pytest.raises(TransitionRefused):
+            decide_answer(facts, _MEDIATOR, text)

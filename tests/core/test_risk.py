@@ -201,3 +201,12 @@ def test_fifteen_digit_numbers_carry_a_birth_date_in_the_1900s():
     assert birth_date("310114500315123") == date(1950, 3, 15)
     assert age_on("310114500315123", TODAY) == 76 and is_vulnerable_by_age("310114500315123", TODAY)
     assert age_on("110105661126002", date(2026, 11, 26)) == 60
+
+
+def test_the_earlier_case_is_kept_beside_the_reason_it_made_fire():
+    facts = RiskFacts(repeat_dispute=True, earlier_cases=(("repeat_dispute", "XH-2026-000001"),
+                                                          ("prior_police_call", "XH-2026-000002")))
+    verdict = assess(facts)
+    assert verdict.reasons == ("repeat_dispute",)
+    assert verdict.evidence == {"repeat_dispute": "XH-2026-000001"}  # only for reasons that fired
+    assert assess(RiskFacts(violence=True)).evidence == {}

@@ -99,3 +99,25 @@ def test_references_are_sequential_and_unique(client, db, town, users, login):
     numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
     assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
     assert all(len(ref) == len("XH-2026-000001") for ref in refs)
+
+
+def test_each_party_may_state_an_ethnicity(client, db, town, users, login):
+    """民族 (printed on the agreement): optional, suggested from the 56, as the party states it."""
+    login(users["mediator"])
+    page = client.get("/intake/register").get_data(as_text=True)
+    assert 'name="parties-0-ethnicity"' in page and 'list="ethnicities"' in page
+    assert page.count('<option value="') >= 56 and '<option value="柯尔克孜族">' in page
+    r = client.post("/intake/register", data=_form(town, **{
+        "parties-0-ethnicity": " 回 ", "parties-1-name": "周八", "parties-1-ethnicity": "",
+        "parties-2-name": "吴九", "parties-2-role": "third_party", "parties-2-ethnicity": "外国血统"}))
+    assert r.status_code == 303, r.get_data(as_text=True)
+    case = db.session.scalar(select(Case))
+    assert [(p.name, p.ethnicity) for p in case.parties] == [("孙七", "回族"), ("周八", None), ("吴九", "外国血统")]
+
+
+def test_an_ethnicity_longer_than_its_column_is_a_message(client, db, town, users, login):
+    login(users["mediator"])
+    r = client.post("/intake/register?lang=en", data=_form(town, **{"parties-0-ethnicity": "族" * 17}))
+    assert r.status_code == 422
+    assert "Field cannot be longer than 16 characters." in r.get_data(as_text=True)
+    assert _count(db) == 0

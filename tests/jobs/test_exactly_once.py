@@ -5,11 +5,15 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from mediation.cases.models import Case
+from mediation.core.lifecycle import Status
 from mediation.jobs.models import JobRun
+from mediation.notifications.models import Notification
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +56,24 @@ def test_two_schedulers_run_each_firing_once(app, db, make_case):
     db.session.expire_all()
     runs = db.session.execute(select(JobRun.fire_time, JobRun.error).where(JobRun.job == "overdue_sweep")).all()
     assert len(runs) == len(ran) and all(error is None for _fire, error in runs)
+
+
+def test_two_sweeps_side_by_side_write_one_digest_per_user(app, db, users, make_case):
+    """Two firings of the overdue sweep running at once (two processes): the flags change once, so
+    each recipient gets one digest, from whichever sweep changed them."""
+    cases = [make_case(Status.IN_MEDIATION) for _ in range(3)]
+    db.session.execute(update(Case).where(Case.id.in_([c.id for c in cases]))
+                       .values(next_deadline=datetime(2026, 11, 20, tzinfo=timezone.utc)))
+    db.session.commit()
+    procs = [subprocess.Popen(_flask("jobs", "run", "overdue_sweep", "--now", now), cwd=ROOT, env=_env(app),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for now in ("2026-11-25T10:05:00+08:00", "2026-11-25T10:15:00+08:00")]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert sorted(out.split()[2] for out, _err in outputs) == ["ran", "ran"], outputs  # two firings, both ran
+    db.session.expire_all()
+    digests = db.session.execute(select(Notification.user_id, Notification.details)
+                                 .where(Notification.kind == "deadline_digest")).all()
+    assert sorted(u for u, _d in digests) == sorted([users["mediator"].id, users["supervisor"].id])
+    assert all(d["counts"] == {"overdue": 3} for _u, d in digests)
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2

@@ -31,38 +31,83 @@ def _reload(db, case):
     return db.session.get(Case, case.id)
 
 
-def test_overdue_sweep_flags_and_notifies_once(db, users, make_case):
+def _digests(db, kind="deadline_digest"):
+    rows = db.session.execute(select(Notification.user_id, Notification.case_id, Notification.details)
+                              .where(Notification.kind == kind).order_by(Notification.id)).all()
+    assert all(case_id is None for _u, case_id, _d in rows)
+    return [(user_id, details) for user_id, _c, details in rows]
+
+
+def test_overdue_sweep_flags_and_sends_one_digest_per_user_per_run(db, users, make_case):
     # Wednesday 2026-11-25 10:00 in Shanghai; due-soon reaches the end of Friday 27th.
     now = datetime(2026, 11, 25, 10, 0, tzinfo=SH).astimezone(timezone.utc)
     late = make_case(Status.IN_MEDIATION)
+    late2 = make_case(Status.IN_MEDIATION, mediator="other_mediator")
     soon = make_case(Status.IN_MEDIATION)
     later = make_case(Status.IN_MEDIATION)
     _set(db, late, next_deadline=now - timedelta(hours=1))
+    _set(db, late2, next_deadline=now - timedelta(hours=2))
     _set(db, soon, next_deadline=datetime(2026, 11, 27, 23, 0, tzinfo=SH))
     _set(db, later, next_deadline=datetime(2026, 11, 30, 23, 0, tzinfo=SH))  # Monday: 3 working days
 
-    assert sweeps.overdue_sweep(now, current_town()) == 2
+    assert sweeps.overdue_sweep(now, current_town()) == 3
     db.session.commit()
     assert (_reload(db, late).due_state, _reload(db, soon).due_state, _reload(db, later).due_state) == (
         "overdue", "due_soon", None)
-    notices = db.session.execute(select(Notification.user_id, Notification.case_id, Notification.kind)).all()
-    expected = {(users[u].id, late.id, "overdue") for u in ("mediator", "supervisor")} | \
-               {(users[u].id, soon.id, "due_soon") for u in ("mediator", "supervisor")}
-    assert set(notices) == expected and len(notices) == 4
+    # One notice per recipient, not one per case: the supervisor's lists all three.
+    assert _count(db, Notification) == 3
+    digests = dict(_digests(db))
+    assert set(digests) == {users["mediator"].id, users["other_mediator"].id, users["supervisor"].id}
+    sup = digests[users["supervisor"].id]
+    assert sup["counts"] == {"due_soon": 1, "overdue": 2}
+    assert [ref for ref, _due in sup["cases"]["overdue"]] == [late2.reference, late.reference]  # earliest first
+    assert [ref for ref, _due in sup["cases"]["due_soon"]] == [soon.reference]
+    assert digests[users["mediator"].id]["counts"] == {"due_soon": 1, "overdue": 1}
+    assert digests[users["other_mediator"].id]["cases"] == {"overdue": [[late2.reference, ANY_DUE]]}
 
-    assert sweeps.overdue_sweep(now + timedelta(minutes=10), current_town()) == 0  # nothing changed: no second notice
+    assert sweeps.overdue_sweep(now, current_town()) == 0  # the same `now` again: nothing new
+    assert sweeps.overdue_sweep(now + timedelta(minutes=10), current_town()) == 0  # nothing changed: no digest
     db.session.commit()
-    assert _count(db, Notification) == 4
+    assert _count(db, Notification) == 3
 
     # Saturday: soon is overdue, later (Monday) is within 2 working days; the extended one clears
-    # without a notice. One new notice per recipient for each new flag.
+    # without a notice. One new digest per recipient with the new flags only.
     _set(db, late, next_deadline=now + timedelta(days=20))
     assert sweeps.overdue_sweep(datetime(2026, 11, 28, 9, 0, tzinfo=SH), current_town()) == 3
     db.session.commit()
     assert _reload(db, soon).due_state == "overdue" and _reload(db, late).due_state is None
     assert _reload(db, later).due_state == "due_soon"
-    assert _count(db, Notification, Notification.case_id == soon.id, Notification.kind == "overdue") == 2
-    assert _count(db, Notification) == 8
+    assert _count(db, Notification) == 5  # the mediator's and the supervisor's second digests
+    second = dict(_digests(db)[3:])
+    assert second[users["supervisor"].id]["cases"] == {"overdue": [[soon.reference, ANY_DUE]],
+                                                      "due_soon": [[later.reference, ANY_DUE]]}
+
+
+class _AnyDue:
+    def __eq__(self, other):
+        return isinstance(other, str) and datetime.fromisoformat(other).tzinfo is not None
+
+
+ANY_DUE = _AnyDue()
+
+
+def test_digest_lists_at_most_fifty_per_state_and_counts_all(db, users, town, make_case):
+    from mediation.notifications.services import DIGEST_LIST
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+    case = make_case(Status.IN_MEDIATION)
+    db.session.execute(update(Case).where(Case.id == case.id).values(next_deadline=now - timedelta(days=1)))
+    # 59 more overdue cases in bulk, each a copy of the first with its own reference.
+    row = db.session.execute(select(Case.__table__).where(Case.id == case.id)).mappings().one()
+    copies = [{**{k: v for k, v in row.items() if k != "id"}, "reference": f"XH-2026-9{n:05d}",
+               "external_ref": f"COPY{n}", "next_deadline": now - timedelta(days=1, minutes=n)} for n in range(59)]
+    db.session.execute(Case.__table__.insert(), copies)
+    db.session.commit()
+    assert sweeps.overdue_sweep(now, current_town()) == 60
+    db.session.commit()
+    digests = dict(_digests(db))
+    assert len(digests) == 2  # the mediator and the supervisor, one each
+    sup = digests[users["supervisor"].id]
+    assert sup["counts"] == {"overdue": 60} and len(sup["cases"]["overdue"]) == DIGEST_LIST == 50
 
 
 def test_sweep_clears_flags_of_closed_and_finished_cases(db, users, make_case):
@@ -146,19 +191,28 @@ def test_pre_meeting_agenda_builds_once_and_notifies(app, db, users, make_case, 
     assert _count(db, Notification, Notification.kind == "on_agenda") == on_agenda
 
 
-def test_daily_reminders_once(db, users, make_case):
+def test_daily_reminders_one_digest_per_user_per_day(db, users, make_case):
     case = make_case(Status.CLOSED)
-    case = _reload(db, case)
-    now = case.follow_up_by - timedelta(days=2)
-    assert sweeps.daily_reminders(now, current_town()) == 1  # return visit due (the confirmation window is later)
+    other = make_case(Status.CLOSED)
+    case, other = _reload(db, case), db.session.get(Case, other.id)
+    now = case.follow_up_by - timedelta(days=2, hours=12)  # mid-day in Shanghai (the deadline ends a day)
+    assert sweeps.daily_reminders(now, current_town()) == 1  # one digest for the mediator, both return visits
     db.session.commit()
-    assert sweeps.daily_reminders(now + timedelta(hours=1), current_town()) == 0
+    (user_id, details), = _digests(db, "reminder_digest")
+    assert user_id == users["mediator"].id
+    assert details["counts"] == {"return_visit_due": 2}  # the confirmation windows are later
+    assert {ref for ref, _due in details["cases"]["return_visit_due"]} == {case.reference, other.reference}
+    assert sweeps.daily_reminders(now, current_town()) == 0  # the same run again
+    assert sweeps.daily_reminders(now + timedelta(minutes=30), current_town()) == 0  # the same day
+    db.session.commit()
+    assert sweeps.daily_reminders(now + timedelta(days=1), current_town()) == 1  # the next day: today's list
     db.session.commit()
     window = case.confirmation_by - timedelta(days=1)
     assert sweeps.daily_reminders(window, current_town()) == 1
     db.session.commit()
-    kinds = db.session.scalars(select(Notification.kind).where(Notification.case_id == case.id)).all()
-    assert sorted(kinds) == ["confirmation_window", "return_visit_due"]
+    latest = _digests(db, "reminder_digest")[-1][1]
+    assert latest["counts"] == {"confirmation_window": 2}
+    assert _count(db, Notification, Notification.case_id.is_not(None)) == 0  # no notice per case
 
 
 @pytest.mark.parametrize("job", ["overdue_sweep", "pre_meeting_agenda", "daily_reminders"])

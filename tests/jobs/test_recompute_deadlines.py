@@ -109,9 +109,10 @@ def test_recompute_is_set_based_and_twice_changes_nothing(app, db, town, users, 
         moved = recompute_deadlines(now, town_now, batch=4)
     # Received 26–31 December: accept by the next working day; only the 31st's reaches 4 January.
     assert moved == 1
-    # Two batches of at most 4: per batch one SELECT of cases, one of their outcomes, one UPDATE;
-    # then the empty SELECT that ends it. Never one statement per case.
-    assert len(statements) <= 2 * 3 + 1
+    # Two batches of at most 4: per batch one SELECT of cases, one of their outcomes, one of their
+    # return visits (the scheduled day is the return-visit deadline), one UPDATE; then the empty
+    # SELECT that ends it. Never one statement per case.
+    assert len(statements) <= 2 * 4 + 1
     assert sum(s.lstrip().upper().startswith("UPDATE") for s in statements) == 1  # only the changed batch
     db.session.commit()
     assert recompute_deadlines(now, load_town(app.config), batch=4) == 0

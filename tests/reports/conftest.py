@@ -114,3 +114,55 @@ def weekly_world(db, make_case, place, users):
     ])
     db.session.commit()
     return WeeklyWorld(cases=c, meeting=meeting, now=now)
+
+
+# -- An agreement of realistic length: three parties (a respondent and a third party), 1–5 clauses --
+
+AGREEMENT_CLAUSES = [
+    "被申请人李四于2026年12月10日前一次性赔偿申请人张三房屋渗漏造成的维修费、财产损失费共计人民币伍仟元整"
+    "（¥5,000.00），以银行转账方式支付至申请人指定的账户。",
+    "被申请人李四于2026年12月20日前负责修复其卫生间防水层，修复期间申请人张三应提供必要的进出便利；修复完成后"
+    "由双方共同到场确认，确认后签字存档。",
+    "第三人王五（小区物业服务中心）协助做好修复期间公共区域的保护及建筑垃圾清运工作，所需费用由被申请人李四承担，"
+    "于清运完成之日结清。",
+    "双方今后应相互尊重、和睦相处，遇有分歧通过协商或者向人民调解委员会申请调解解决，不得因本纠纷再生事端，"
+    "不得有辱骂、威胁等过激行为。",
+    "本协议履行完毕后，双方就本次房屋渗漏纠纷再无其他争议，申请人不再就此事向任何部门或者人民法院主张权利。",
+]
+AGREEMENT_FACTS = ("申请人张三与被申请人李四系上下楼邻居。2026年10月起，李四家卫生间漏水渗至张三家天花板，造成墙面"
+                   "霉变、吊顶损坏及部分家具受损。张三多次与李四协商维修及赔偿事宜未果，双方发生争执，张三遂向人民"
+                   "调解委员会申请调解。")
+ID_15 = "310114850312003"  # an older card: born 1985-03-12, sequence 003 (odd: male)
+
+
+def agreement_parties():
+    from mediation.intake.services import PartyData
+
+    from ..factories import VALID_ID
+    return [PartyData("张三", "applicant", "13812345678", VALID_ID, "上海市嘉定区徐行镇小庙村88号3室"),
+            PartyData("李四", "respondent", "13900001111", ID_15, "上海市嘉定区徐行镇小庙村90号"),
+            PartyData("王五", "third_party", "021-59591234", "", "上海市嘉定区徐行镇徐行社区物业服务中心")]
+
+
+def clauses(n: int) -> str:
+    """n numbered clauses; past the five realistic ones, more of the same length."""
+    texts = [AGREEMENT_CLAUSES[i % len(AGREEMENT_CLAUSES)] for i in range(n)]
+    return "\n".join(f"{i}. {text}" for i, text in enumerate(texts, 1))
+
+
+@pytest.fixture
+def agreement_case(db, make_case):
+    """A closed case with a written agreement of `n` clauses, three parties, the applicant 汉族."""
+
+    def build(n: int = 3):
+        case = make_case(Status.CLOSED, parties=agreement_parties(), summary=AGREEMENT_FACTS)
+        case.outcome.agreement_text = clauses(n)
+        case.outcome.amount = Decimal("5000")
+        case.outcome.performance_terms = ("赔偿款以银行转账方式一次性支付；维修由被申请人自行委托有资质的施工单位进行，"
+                                          "费用自理。")
+        case.parties[0].ethnicity = "汉族"
+        case.parties[1].ethnicity = "回族"
+        db.session.commit()
+        return case
+
+    return build

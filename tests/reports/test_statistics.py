@@ -1,5 +1,6 @@
 """Statistics for any period: Ministry of Justice categories x sources, outcomes, amounts, 防止民转刑,
 charts, and the Excel export that cannot run a formula."""
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -7,6 +8,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from mediation.auth.models import AuditEvent
+from mediation.cases.models import ReturnVisit
+from mediation.organisation.town import current_town
+from mediation.reports import queries
 from mediation.core.lifecycle import Status
 from mediation.reports.safety import FORMULA_TRIGGERS, formula_safe
 
@@ -173,15 +177,18 @@ def test_formula_safe(value, expected):
 
 @pytest.mark.parametrize("path", ["/reports/statistics", "/reports/statistics.xlsx"])
 def test_the_page_and_the_export_take_a_fixed_number_of_queries(path, october, login, users, make_case, place,
-                                                                 count_queries):
+                                                                 count_queries, db):
     client = login(users["supervisor"])
     url = f"{path}?{PERIOD}"
     client.get(url)
     with count_queries() as before:
         client.get(url)
-    for category in ("物业", "医疗", "消费"):
-        place(make_case(Status.CLOSED, channel="walk_in", category=category), received=local(2026, 10, 9, 9, 0),
-              closed=local(2026, 10, 12, 9, 0))
+    for category, satisfaction in (("物业", "satisfied"), ("医疗", "dissatisfied"), ("消费", None)):
+        case = place(make_case(Status.CLOSED, channel="walk_in", category=category), received=local(2026, 10, 9, 9, 0),
+                     closed=local(2026, 10, 12, 9, 0))
+        db.session.add(ReturnVisit(case_id=case.id, visited_at=local(2026, 10, 20, 9, 0), visited_by_id=users["mediator"].id,
+                                   performance="performed", satisfaction=satisfaction, method="phone"))
+    db.session.commit()
     with count_queries() as after:
         client.get(url)
     assert len(after) == len(before)
@@ -237,3 +244,52 @@ def test_times_converted_in_python_read_the_same(october, login, users, monkeypa
     in_python = list(load_workbook(BytesIO(client.get(url).data))["Closed cases"].iter_rows(values_only=True))
     assert in_python == in_sql
     assert in_sql[1][6:8] == ("2026-10-07 09:00", "2026-10-08 09:00")  # r7, Shanghai time
+
+
+# -- Return-visit satisfaction ---------------------------------------------------------------------
+
+@pytest.fixture
+def october_visits(october, db, users):
+    def visit(key, at, satisfaction):
+        db.session.add(ReturnVisit(case_id=october[key].id, visited_at=at, visited_by_id=users["mediator"].id if at else None,
+                                   performance="performed" if at else None, satisfaction=satisfaction, method="visit"))
+
+    visit("r4", local(2026, 10, 1, 0, 0), "satisfied")
+    visit("r5", local(2026, 10, 12, 9, 0), "satisfied")
+    visit("r7", local(2026, 10, 20, 9, 0), "satisfied")
+    visit("r4", local(2026, 10, 26, 9, 0), "fairly_satisfied")
+    visit("r6", local(2026, 10, 31, 23, 59), "dissatisfied")
+    visit("r5", local(2026, 10, 28, 9, 0), None)  # made, no verdict
+    visit("r4", local(2026, 9, 30, 23, 59), "dissatisfied")  # September: not counted
+    visit("r6", local(2026, 11, 1, 0, 0), "dissatisfied")  # November: not counted
+    visit("r7", None, None)  # scheduled, not made
+    db.session.commit()
+    return october
+
+
+def test_return_visit_satisfaction_and_rate(october_visits, login, users):
+    html = login(users["viewer"]).get(f"/reports/statistics?{PERIOD}&lang=en").get_data(as_text=True)
+    row = tables(html)["satisfaction-table"][1].cells
+    assert row == ["3", "1", "1", "1", "80.0%"]  # satisfied, fairly, dissatisfied, no verdict, (3+1)/5
+    assert tables(html)["satisfaction-table"][0].cells[:3] == ["Satisfied", "Fairly satisfied", "Dissatisfied"]
+
+
+def test_no_visits_no_rate(october, login, users):
+    html = login(users["supervisor"]).get(f"/reports/statistics?{PERIOD}").get_data(as_text=True)
+    assert tables(html)["satisfaction-table"][1].cells == ["0", "0", "0", "0", "—"]
+
+
+def test_the_export_has_the_satisfaction_figures(october_visits, login, users):
+    wb = load_workbook(BytesIO(login(users["supervisor"]).get(f"/reports/statistics.xlsx?{PERIOD}&lang=en").data))
+    stats = {row[0]: row[1:] for row in wb["Statistics"].iter_rows(values_only=True) if row and row[0]}
+    assert stats["Return-visit satisfaction"][0] == "Visits"
+    assert (stats["Satisfied"][0], stats["Fairly satisfied"][0], stats["Dissatisfied"][0]) == (3, 1, 1)
+    assert stats["No verdict recorded"][0] == 1 and stats["Satisfaction rate"][0] == pytest.approx(0.8)
+
+
+def test_satisfaction_counts_only_the_readers_cases(october_visits, users):
+    """The figures follow the reader's scope (cases/access.py) like every other statistics query."""
+    rows = dict(queries.satisfaction_counts(date(2026, 10, 1), date(2026, 10, 31), current_town(), users["liaison"]))
+    assert sum(rows.values()) == 0  # the police station's liaison works none of these cases
+    rows = dict(queries.satisfaction_counts(date(2026, 10, 1), date(2026, 10, 31), current_town(), users["lawyer"]))
+    assert rows == {"satisfied": 3, "fairly_satisfied": 1, "dissatisfied": 1, None: 1}  # co-office of all

@@ -151,3 +151,15 @@ def test_a_zone_without_summer_time_has_one_offset():
     assert fixed_utc_offset(SH, 1985, 2000) is None  # China kept summer time 1986-1991
     assert fixed_utc_offset(ZoneInfo("Europe/Berlin"), 2020, 2021) is None
     assert fixed_utc_offset(ZoneInfo("UTC"), 2000, 2100) == timedelta(0)
+
+
+def test_satisfaction_tally_and_rate():
+    from mediation.core.statistics import tally_satisfaction
+
+    sat = tally_satisfaction([("satisfied", 6), ("dissatisfied", 2), (None, 3), ("fairly_satisfied", 2), ("odd", 1)])
+    assert sat.counts == {"satisfied": 6, "fairly_satisfied": 2, "dissatisfied": 2}  # in vocabulary order
+    assert sat.unrecorded == 4 and sat.total == 10 and sat.rate == pytest.approx(0.8)
+    empty = tally_satisfaction([])
+    assert empty.counts == {"satisfied": 0, "fairly_satisfied": 0, "dissatisfied": 0} and empty.rate is None
+    assert tally_satisfaction([(None, 5)]).rate is None
+    assert period_statistics([], [], satisfaction_rows=[("dissatisfied", 1)]).satisfaction.rate == 0

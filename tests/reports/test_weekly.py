@@ -81,7 +81,8 @@ def test_trend_chart_signature_block_and_pdf_link(summary_html, weekly_world):
     assert svg.count("<rect") >= 16 + 2  # 8 weeks x (new, closed), and the legend
     assert "11-09" in svg and "09-21" in svg  # the 8 weeks end with the week shown
     signatures = tables(summary_html)["signature-table"][1:]
-    assert [r.cells[0] for r in signatures] == ["徐行派出所", "徐行镇司法所", "信访办", "平安办"]
+    # every attending office: the three-office linkage (the law firm too) and the configured others
+    assert [r.cells[0] for r in signatures] == ["徐行派出所", "徐行镇司法所", "签约律师事务所", "信访办", "平安办"]
     assert all(r.cells[1:] == ["", ""] for r in signatures)  # room to sign and date
     assert f'href="/reports/weekly.pdf?meeting={weekly_world.meeting.id}&amp;week={WEEK}"' in summary_html
     assert 'src="/static/print.js"' in summary_html and "<script>" not in summary_html  # CSP: no inline script
@@ -198,6 +199,8 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_cases(weekly_world, lo
               next_stage="conclude", risk="high", reasons=["violence"])
         closed = make_case(Status.CLOSED, channel="walk_in", category="物业")
         place(closed, received=local(2026, 11, 9, 9, 0), closed=local(2026, 11, 12, 9, 0))
+        add_visit(db, closed, local(2026, 11, 13, 9, 0), ("satisfied", "dissatisfied", None, "fairly_satisfied")[i],
+                  users["mediator"])
         db.session.add(AgendaItem(meeting_id=weekly_world.meeting.id, case_id=overdue.id, reasons=["overdue"],
                                   added_at=now))
     db.session.commit()
@@ -308,3 +311,79 @@ def test_the_more_lines_are_translated(weekly_world, login, users, monkeypatch):
     html = login(users["supervisor"]).get(weekly_url(weekly_world, lang="zh_CN")).get_data(as_text=True)
     assert more_line(html, "high-risk-more") == "另有 1 件（见督办台）"
     assert more_line(html, "agenda-more") == "另有 1 个议题（见联席会议页面）；全部 2 个议题中 1 个尚未作出决定。"
+
+
+# -- The handout's masthead: issuing unit, 期号, internal marking; return-visit satisfaction ---------
+
+def test_the_masthead_has_the_issuing_unit_and_an_internal_marking(summary_html, weekly_world, login, users):
+    assert text_of(summary_html, "issuer") == "徐行镇司法所"
+    assert text_of(summary_html, "internal-marking") == "Internal material: keep safe"
+    html = login(users["supervisor"]).get(weekly_url(weekly_world, lang="zh_CN")).get_data(as_text=True)
+    assert text_of(html, "internal-marking") == "内部资料 注意保存"
+    assert "编印单位" in html
+
+
+def test_the_issue_number_counts_the_years_meetings_and_is_kept(weekly_world, login, users, db):
+    from mediation.meetings.models import Meeting
+
+    meeting = weekly_world.meeting
+    year = meeting.scheduled_at.astimezone(local(2026, 1, 1).tzinfo).year
+    db.session.add_all([Meeting(scheduled_at=local(year, 1, 1, 1, 0)), Meeting(scheduled_at=local(year, 1, 1, 2, 0)),
+                        Meeting(scheduled_at=local(year - 1, 12, 31, 23, 0))])  # last year's: not counted
+    db.session.commit()
+    client = login(users["viewer"])
+    html = client.get(weekly_url(weekly_world, lang="zh_CN")).get_data(as_text=True)
+    assert text_of(html, "issue-number") == f"{year}年第3期"
+    db.session.refresh(meeting)
+    assert meeting.issue_number == 3
+    db.session.add(Meeting(scheduled_at=local(year, 1, 1, 3, 0)))  # an earlier meeting entered later
+    db.session.commit()
+    assert text_of(client.get(weekly_url(weekly_world)).get_data(as_text=True), "issue-number") == f"{year}, issue 3"
+    pdf = client.get(weekly_url(weekly_world, lang="zh_CN").replace("/reports/weekly?", "/reports/weekly.pdf?"))
+    assert normalise(f"{year}年第3期") in normalise("".join(page_texts(read_pdf(pdf.data))))
+
+
+def test_without_a_meeting_there_is_no_issue_number(weekly_world, login, users, db):
+    weekly_world.meeting.held_at = weekly_world.now
+    db.session.commit()
+    html = login(users["supervisor"]).get(f"/reports/weekly?week={WEEK}&lang=en").get_data(as_text=True)
+    assert text_of(html, "issue-number") == ""
+    assert weekly_world.meeting.issue_number is None
+
+
+def add_visit(db, case, at, satisfaction, user):
+    from mediation.cases.models import ReturnVisit
+
+    visit = ReturnVisit(case_id=case.id, visited_at=at, visited_by_id=user.id if at else None,
+                        performance="performed" if at else None, satisfaction=satisfaction, method="phone")
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def test_return_visit_satisfaction_of_the_week(weekly_world, login, users, db):
+    c, mediator = weekly_world.cases, users["mediator"]
+    add_visit(db, c["c1"], local(2026, 11, 9, 0, 0), "satisfied", mediator)  # Monday 00:00: in
+    add_visit(db, c["c2"], local(2026, 11, 12, 10, 0), "satisfied", mediator)
+    add_visit(db, c["c3"], local(2026, 11, 15, 23, 59), "fairly_satisfied", mediator)  # Sunday night: in
+    add_visit(db, c["n4"], local(2026, 11, 13, 10, 0), "dissatisfied", mediator)
+    add_visit(db, c["n4"], local(2026, 11, 14, 10, 0), None, mediator)  # no verdict recorded
+    add_visit(db, c["c1"], local(2026, 11, 16, 0, 0), "dissatisfied", mediator)  # next week
+    add_visit(db, c["c2"], None, None, mediator)  # scheduled, not made yet
+    client = login(users["supervisor"])
+    html = client.get(weekly_url(weekly_world)).get_data(as_text=True)
+    assert " ".join(text_of(html, "satisfaction").split()) == (
+        "Return visits this week, satisfaction: satisfied 2, fairly satisfied 1, dissatisfied 1 "
+        "(satisfaction rate 75.0%) (1 visits without a verdict)")
+    html = client.get(weekly_url(weekly_world, lang="zh_CN")).get_data(as_text=True)
+    assert text_of(html, "satisfaction").startswith("本周回访满意度：满意 2、基本满意 1、不满意 1")
+
+
+def test_satisfaction_counts_only_the_readers_cases(weekly_world, login, users, db):
+    """The police station's liaison: c1 is the judicial office's with the law firm, not theirs."""
+    add_visit(db, weekly_world.cases["c1"], local(2026, 11, 10, 10, 0), "satisfied", users["mediator"])
+    html = login(users["liaison"]).get(weekly_url(weekly_world)).get_data(as_text=True)
+    assert "satisfied 0, fairly satisfied 0, dissatisfied 0" in text_of(html, "satisfaction")
+    assert "satisfaction rate" not in text_of(html, "satisfaction")
+    html = login(users["lawyer"]).get(weekly_url(weekly_world)).get_data(as_text=True)
+    assert "satisfied 1, fairly satisfied 0" in text_of(html, "satisfaction")
