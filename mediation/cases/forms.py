@@ -7,11 +7,10 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectFie
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..core.lifecycle import MAX_ANSWER, MAX_EXTENSION_DAYS, Action, Payload
-from ..core.vocab import (MAX_AMOUNT, MAX_YEAR, MIN_YEAR, CATEGORIES, Channel, Outcome, Performance, ReturnVisitMethod,
+from ..core.vocab import (MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Outcome, Performance, ReturnVisitMethod,
                           Satisfaction, SessionMethod)
 from ..forms_common import (BoundedDecimalField, BoundedIntegerField, Form, LocalDateTimeField, MultiCheckboxField,
                             choices, not_blank, optional_int, version_number)
-from ..labels import LABELS
 
 
 class ActionForm(Form):
@@ -200,17 +199,3 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.REOPEN: ReasonForm, Action.ARCHIVE: ConfirmForm, Action.MERGE: MergeForm,
 }
 
-
-class QueueFilterForm(Form):
-    class Meta:
-        csrf = False
-
-    scope = SelectField(_l("Cases"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + choices("status", LABELS["status"]),
-                         validators=[Optional()])
-    channel = SelectField(_l("Channel"), choices=[("", _l("Any channel"))] + choices("channel", Channel),
-                          validators=[Optional()])
-    category = SelectField(_l("Category"), choices=[("", _l("Any category"))] + [(c, c) for c in CATEGORIES],
-                           validators=[Optional()])
-    village = SelectField(_l("Village"), coerce=optional_int, validators=[Optional()])
-    q = StringField(_l("Phone, reference, name or word"), validators=[Optional(), Length(max=64)])
