@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Test processes (pytest-xdist; each PostgreSQL worker gets its own database). 0 runs in this process.
+PYTEST_WORKERS ?= 2
 export FLASK_APP := wsgi
 PO := mediation/translations/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
@@ -65,7 +67,7 @@ run: demo
 # The layers contract (.importlinter) first: a broken layer fails before any test runs.
 test: setup-dev
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 extract-messages: setup
 	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs ".*"  -k _l -k N_ -k DomainError -k TransitionRefused -k StaleVersion \

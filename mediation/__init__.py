@@ -35,8 +35,13 @@ from .lookup.views import bp as lookup_bp
 from .meetings.views import bp as meetings_bp
 from .notifications.views import bp as notifications_bp
 from .reports.views import bp as reports_bp
+from .reports import ministry_views, performance_views  # noqa: F401  (their routes are on the reports blueprint)
 from .reports.queue_export import bp as queue_export_bp
 from .supervision.views import bp as dashboard_bp
+from .review.views import bp as review_bp
+from .reports.review_views import bp as review_exports_bp
+from .screening.views import bp as screening_bp
+from .hotspots.views import bp as hotspots_bp
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +110,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, cases_bp, intake_bp, imports_bp, admin_bp, accounts_bp, risk_rules_bp, api_bp, api_admin_bp,
                       notifications_bp, dashboard_bp, meetings_bp, reports_bp, audit_bp, queue_export_bp, lookup_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(review_exports_bp)
+    app.register_blueprint(screening_bp)
+    app.register_blueprint(hotspots_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -38,3 +38,15 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# pg_advisory_xact_lock's two-key form, the first key the database's own: advisory locks are
+# cluster-wide, and two databases on one server (two towns, or parallel test workers) must not
+# wait for each other's jobs or audit chain.
+DATABASE_ADVISORY_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_database()), :key)"
+
+
+def advisory_key(value: int) -> int:
+    """`value` folded into the signed 32-bit range the two-key form takes."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= (1 << 31) else value

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .organisation.models import Office, Village
 from .auth.models import User
+from .cases import appointments, consultations
 from .cases.models import Case
 from .cases.routing import load_default_rules, propose_for
 from .cases.services import perform
@@ -22,6 +23,10 @@ from .core.schedules import meeting_after
 from .core.town import Town
 from .meetings.models import Meeting
 from .meetings.services import AgendaEntry, build_agenda, close_meeting, next_meeting, put_on_agenda, record_decision
+from .core.screening import Figures
+from .hotspots.services import hotspot_scan
+from .review.services import review_closed_cases
+from .screening.services import save_report
 
 VILLAGES = [("xiaomiao", "小庙村"), ("qianqiao", "钱桥村"), ("xuxing", "徐行村"), ("dashipi", "大石皮村"),
             ("fuhu", "伏虎村"), ("heqiao", "和桥村"), ("hongxing", "红星村"), ("caowang", "曹王村"),
@@ -41,6 +46,7 @@ USERS = [  # username, display name, role, office code
     ("liaison", "派出所 张警官", Role.LIAISON, "police_station"),
     ("viewer", "镇领导 陈镇长", Role.VIEWER, "safety_office"),
     ("vmediator", "小庙村调委会 赵芳", Role.MEDIATOR, "vc_xiaomiao"),
+    ("lawyer", "签约律师 周律师", Role.LIAISON, "law_firm"),
 ]
 SUMMARIES = {
     "婚姻家庭": "夫妻因赡养老人费用分担发生争执", "邻里": "邻居因装修噪音及占用公共过道发生纠纷",
@@ -81,7 +87,39 @@ def load_demo(now: datetime, town: Town, case_count: int = 200, seed: int = 2026
     load_default_rules()
     _load_cases(rng, case_count, villages, offices, users, now, town)
     _load_meetings(now, town, users)
+    _load_office_routines(rng, now, town, offices, users)
     return passwords
+
+
+def _load_office_routines(rng, now, town, offices, users, town_name: str = "徐行镇"):
+    """What the offices do beside the cases' own steps: questions to the law firm and the police (难题会诊),
+    sessions scheduled with their SMS notices, the village committee's screening reports, and the
+    closed case files' review."""
+    open_cases = db.session.scalars(select(Case).where(
+        Case.status == Status.IN_MEDIATION.value, Case.mediator_id == users["mediator"].id).order_by(Case.id)).all()
+    questions = [("law_firm", "被申请人称协议约定的违约金过高，能否请律师就违约金调整的法律依据出具意见？", 6, True),
+                 ("law_firm", "双方对宅基地界址各执一词，调解协议能否约定由镇国土所测绘后再行履行？", 1, False),
+                 ("police_station", "申请人称对方曾有威胁言语，请派出所协助核实出警记录。", 5, False)]
+    for case, (office, question, days_ago, answered) in zip(open_cases, questions):
+        asked_at = now - timedelta(days=days_ago)
+        consultation = consultations.ask(case, users["mediator"], offices[office].id, question, None,
+                                         asked_at, town)
+        if answered:
+            consultations.answer(consultation, users["lawyer"], "违约金约定过分高于实际损失的，当事人可请求适当减少"
+                                 "（民法典第五百八十五条）；建议以实际损失为基础协商调整。", asked_at + timedelta(days=1))
+    for case, days in zip(open_cases[3:5], (2, 4)):
+        starts = (now + timedelta(days=days)).astimezone(town.tz).replace(hour=14, minute=30, second=0, microsecond=0)
+        appointments.schedule(case, users["mediator"], starts_at=starts, place=f"{case.village.name}调解室",
+                              party_ids=[p.id for p in case.parties], other_invitees="村调委会主任",
+                              note="", send_sms=True, now=now, town=town, town_name=town_name)
+    committee = offices["vc_xiaomiao"]
+    this_month = now.astimezone(town.tz).date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    save_report(committee, last_month, Figures(nil=False, disputes_found=6, mediated=4, in_progress=2,
+                                               risks="两户因宅基地围墙多次争吵，已列入重点关注。"),
+                users["vmediator"], now=now, town=town)
+    review_closed_cases(now, town)
+    hotspot_scan(now, town)
 
 
 DECISIONS = [  # joint-meeting decisions on last week's agenda (no new deadline: the cases' dates stay)

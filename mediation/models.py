@@ -11,3 +11,8 @@ from .meetings.models import AgendaItem, Meeting  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .outbox.models import ChannelCallback, OutboxMessage  # noqa: F401
 from .cases.similar_models import SimilarTerm, SimilarTermCount  # noqa: F401
+from .cases.appointment_models import SessionAppointment  # noqa: F401
+from .cases.consultation_models import Consultation  # noqa: F401
+from .review.models import CaseReview, ReviewGrade, ReviewItem, SubsidyRate  # noqa: F401
+from .hotspots.models import HotspotRule, HotspotWarning  # noqa: F401
+from .screening.models import ScreeningReport, ScreeningSettings  # noqa: F401

@@ -18,6 +18,7 @@ from .db import utcnow
 from .labels import LABELS, STATUS_BADGE, label, local_time
 from .notifications.services import unread_count
 from .organisation.town import current_town, missing_calendar_years
+from .screening.services import reporting_committee
 
 DUE_CSS = {"overdue": "danger", "due_soon": "warning", "on_track": "success"}
 
@@ -78,4 +79,5 @@ def register(app: Flask) -> None:
         unread_count=my_unread_count, missing_calendar_years=lambda: missing_calendar_years(current_town(), utcnow()),
         label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE, SUCCESS_OUTCOMES=SUCCESS_OUTCOMES,
         deadline_state=deadline_state, lang_url=lang_url, party_name=party_name, may=lambda page: may(current_user, page),
+        screening_committee=lambda: reporting_committee(current_user) if current_user.is_authenticated else None,
         current_locale=lambda: "zh_CN" if get_locale().language == "zh" else "en")

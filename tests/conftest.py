@@ -9,7 +9,8 @@ from contextlib import contextmanager
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -36,10 +37,35 @@ def _database_url(tmp_dir: str) -> str:
     return f"sqlite:///{os.path.join(tmp_dir, 'test.db')}"
 
 
+def _worker_database(url: str) -> str | None:
+    """Under pytest-xdist each worker empties tables after every test, so each PostgreSQL worker gets
+    its own database beside the one DATABASE_URL names (created here, dropped at the end)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return None
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(base_url: str, worker_url: str) -> None:
+    engine = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(worker_url).database}" WITH (FORCE)'))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app():
     tmp = tempfile.mkdtemp(prefix="mediation-test-")
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": _database_url(tmp)})
+    url = _database_url(tmp)
+    worker_url = _worker_database(url)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": worker_url or url})
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             with _db.engine.begin() as conn:
@@ -47,6 +73,10 @@ def app():
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
     yield app
+    if worker_url:
+        with app.app_context():
+            _db.engine.dispose()
+        _drop_worker_database(url, worker_url)
 
 
 @pytest.fixture(autouse=True)

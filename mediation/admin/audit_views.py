@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "calendar_override_deleted": _l("Calendar day deleted"), "calendar_year": _l("Calendar year entered"),
     "deadline_policy": _l("Deadline policy saved"), "deadline_policy_deleted": _l("Deadline policy deleted"),
     "channel_token_created": _l("Channel token created"), "channel_token_revoked": _l("Channel token revoked"),
+    "channel_callback_saved": _l("Channel callback saved"), "outbox_retry": _l("Outbox message retried"),
     "job_run": _l("Job run by an administrator"), PURGE_ACTION: _l("Old audit rows purged"),
 }
 

@@ -1,5 +1,6 @@
 """Admin pages: routing rules (三所联动), the keyword rules that propose an imported row's category,
-working calendar, deadline policy, job runs."""
+working calendar, deadline policy, job runs; the channels' callbacks (callback_views.py) and the
+outbox (outbox_views.py) hang on the same blueprint."""
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -22,10 +23,14 @@ from ..jobs.recompute import JOB_NAME as RECOMPUTE_JOB
 from ..jobs.registry import jobs
 from ..jobs.runner import run_job
 from ..organisation.town import calendar_exceptions, current_town, missing_calendar_years
+from .callback_views import register as register_callbacks
+from .outbox_views import register as register_outbox
 from .forms import CalendarOverrideForm, CalendarYearForm, CategoryRuleForm, DeadlinePolicyForm, RoutingRuleForm
 from ..organisation.models import CalendarOverride, CalendarYear, DeadlinePolicy, Office
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+register_callbacks(bp)  # /admin/callbacks: where the channels hear of their cases
+register_outbox(bp)  # /admin/outbox: the messages sent, and a retry of the given-up ones
 
 RULE_FIELDS = ("name", "position", "active", "combine", "channels", "categories", "min_amount", "min_parties",
                "requires_violence", "min_risk_level", "lead_is_village_committee", "flag_for_meeting")

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ..db import DATABASE_ADVISORY_LOCK, advisory_key
 from ..extensions import db
 from .models import AuditEvent
 
@@ -77,7 +78,7 @@ def lock_chain(session: Session) -> None:
     """Serialise chain writers until this transaction ends (see the module's docstring)."""
     dialect = session.get_bind(AuditEvent.__mapper__).dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        session.execute(text(DATABASE_ADVISORY_LOCK), {"key": advisory_key(CHAIN_LOCK_KEY)})
     else:  # SQLite: any write takes the one write lock, even one that touches no row
         session.execute(text("DELETE FROM audit_events WHERE 0 = 1"))
 

@@ -13,6 +13,7 @@ from ..core.lifecycle import OPEN_STATUSES, Actor
 from ..core.vocab import Role
 from ..extensions import db
 from ..forms_common import has_unstorable
+from .consultation_models import Consultation
 from .models import Case, case_co_offices
 
 SEES_ALL = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})
@@ -25,8 +26,13 @@ def visibility_clause(user: User):
     if role in (Role.MEDIATOR, Role.LIAISON):
         co = exists().where(case_co_offices.c.case_id == Case.id,
                             case_co_offices.c.office_id == user.office_id)
-        return or_(Case.lead_office_id == user.office_id, Case.intake_office_id == user.office_id,
-                   Case.mediator_id == user.id, co)
+        clauses = [Case.lead_office_id == user.office_id, Case.intake_office_id == user.office_id,
+                   Case.mediator_id == user.id, co]
+        if role == Role.LIAISON:
+            # A question to their office (难题会诊): its liaisons open the case to answer it, masked
+            # as any office not working it (sees_personal_data), with no action on the case itself.
+            clauses.append(exists().where(Consultation.case_id == Case.id, Consultation.office_id == user.office_id))
+        return or_(*clauses)
     return false()
 
 

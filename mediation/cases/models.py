@@ -68,6 +68,7 @@ class Case(db.Model):
     summary: Mapped[str] = mapped_column(Text)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
     address: Mapped[str] = mapped_column(String(255), default="")
+    address_key: Mapped[str | None] = mapped_column(String(64))  # core.addresses.address_key: hotspot warnings
 
     status: Mapped[str] = mapped_column(String(16), default=Status.REGISTERED.value, index=True)
     lead_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
@@ -175,6 +176,7 @@ class Party(db.Model):
     ethnicity: Mapped[str | None] = mapped_column(String(16))  # 民族, as the party states it (汉族, 回族 …)
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)  # elderly, minor or disabled
     has_petitioned: Mapped[bool] = mapped_column(Boolean, default=False)  # has petitioned (信访) before
+    name_key: Mapped[str | None] = mapped_column(String(64), index=True)  # core.hotspots.party_name_key
 
     case: Mapped[Case] = relationship(back_populates="parties")
 

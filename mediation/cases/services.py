@@ -456,7 +456,8 @@ def _merge(case, user, p, now, town, extra):
             target.parties.append(Party(name=party.name, role=party.role, phone=party.phone,
                                         phone_typed=party.phone_typed, id_number=party.id_number,
                                         id_number_typed=party.id_number_typed, address=party.address,
-                                        vulnerable=party.vulnerable, has_petitioned=party.has_petitioned))
+                                        vulnerable=party.vulnerable, has_petitioned=party.has_petitioned,
+                                        name_key=party.name_key))
     target.updated_at = now
     db.session.add(TimelineEvent(case=target, at=now, actor_id=user.id, action="absorbed",
                                  from_status=target.status, to_status=target.status,

@@ -29,6 +29,9 @@ from .routing import propose_for
 from .services import answer_supervision, default_return_visit_on, facts_for, perform
 from .similar import similar_cases
 from .queue_views import register as register_queue
+from .consultation_views import register as register_consultations
+from .consultations import consultation_panel
+from .appointment_views import appointments_panel, register as register_appointments
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -38,6 +41,8 @@ FORM_FIELD = {"mediator_id": "mediator", "lead_office_id": "lead_office", "co_of
 
 
 register_queue(bp)
+register_consultations(bp)
+register_appointments(bp)
 
 
 @bp.route("/<reference>")
@@ -93,7 +98,9 @@ def _detail_page(case: Case, *, full: bool) -> str:
                            supervising=supervising, risk_rules=RULES_BY_CODE, answer_form=answer_form,
                            details=shown_details(case), scheduled_visit=_scheduled_visit(case),
                            similar=similar_cases(case, user=current_user) if case.status_enum in OPEN_STATUSES else None,
-                           mergeable={Status.REGISTERED.value, Status.ACCEPTED.value})
+                           mergeable={Status.REGISTERED.value, Status.ACCEPTED.value},
+                           consultations=consultation_panel(case, current_user),
+                           appointments=appointments_panel(case))
 
 
 def shown_details(case: Case) -> list[tuple[str, object]]:

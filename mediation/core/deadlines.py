@@ -21,6 +21,7 @@ class Stage(StrEnum):
     FOLLOW_UP = "follow_up"  # return visit, from closing
     CONFIRMATION = "confirmation"  # judicial-confirmation window, from the agreement (art. 33)
     CHANNEL_REPLY = "channel_reply"  # answer the channel (12345 work orders), from received_at
+    CONSULTATION = "consultation"  # 难题会诊: the asked office answers, from the question (not a case deadline)
 
 
 class Unit(StrEnum):
@@ -44,6 +45,7 @@ DEFAULT_PERIODS: dict[PolicyKey, Period] = {
     (Stage.CHANNEL_REPLY, "hotline_12345", None): Period(5, Unit.WORKING),
     (Stage.CHANNEL_REPLY, "hotline_12345", "咨询"): Period(1, Unit.WORKING),
     (Stage.CHANNEL_REPLY, "hotline_12345", "complex"): Period(15, Unit.WORKING),
+    (Stage.CONSULTATION, None, None): Period(3, Unit.WORKING),
 }
 
 
@@ -95,6 +97,14 @@ def due_after(start: datetime, period: Period, calendar: WorkCalendar, tz: tzinf
         due_day, certain = calendar.add_working_days(day, period.days)
         return Due(end_of_day(due_day, tz), provisional=not certain)
     return Due(end_of_day(day + timedelta(days=period.days), tz))
+
+
+def consultation_due(asked_at: datetime, policy: Policy, calendar: WorkCalendar, tz: tzinfo) -> Due:
+    """When a consultation (难题会诊) asked at `asked_at` is to be answered by: the town's policy for
+    Stage.CONSULTATION, or DESIGN.md's default (3 working days) when an admin has deleted that row.
+    Not one of the case's own deadlines: `compute` never looks at it."""
+    period = policy.period(Stage.CONSULTATION) or DEFAULT_PERIODS[(Stage.CONSULTATION, None, None)]
+    return due_after(asked_at, period, calendar, tz)
 
 
 def legal_period_end(event_day: date, period: Period, calendar: WorkCalendar, tz: tzinfo) -> Due:

@@ -15,6 +15,7 @@ class Page(StrEnum):
     ADMIN = "admin"  # routing rules, calendar, deadline policy, tokens, job runs
     ACCOUNTS = "accounts"  # create, disable, unlock users; reset passwords
     AUDIT = "audit"  # search the audit trail
+    CONSULTATIONS = "consultations"  # 难题会诊: the queue of questions asked and to answer
 
 
 PAGE_ROLES: dict[Page, frozenset[Role]] = {
@@ -29,6 +30,8 @@ PAGE_ROLES: dict[Page, frozenset[Role]] = {
     Page.ADMIN: frozenset({Role.ADMIN}),
     Page.ACCOUNTS: frozenset({Role.ADMIN}),
     Page.AUDIT: frozenset({Role.ADMIN}),
+    # Those who answer (liaisons, the judicial office's supervisors) and those who ask (mediators).
+    Page.CONSULTATIONS: frozenset({Role.SUPERVISOR, Role.LIAISON, Role.MEDIATOR}),
 }
 
 

@@ -14,7 +14,9 @@ from ..cases.risk import refresh_risk
 from ..cases.search import index_case
 from ..cases.services import refresh_deadlines
 from ..core.cells import DEFAULT_CATEGORY_RULES
+from ..core.addresses import address_key
 from ..core.contact import ContactError, normal_phone, parse_id_number
+from ..core.hotspots import party_name_key
 from ..core.errors import DomainError
 from ..core.identity import TYPED_MAX
 from ..core.lifecycle import Status
@@ -84,7 +86,7 @@ def _party(p: PartyData) -> Party:
     return Party(name=p.name.strip(), role=p.role, phone=phone, phone_typed=phone_typed or None,
                  id_number=id_number, id_number_typed=id_typed or None, address=p.address.strip() or None,
                  ethnicity=(p.ethnicity or "").strip() or None,
-                 vulnerable=p.vulnerable, has_petitioned=p.has_petitioned)
+                 vulnerable=p.vulnerable, has_petitioned=p.has_petitioned, name_key=party_name_key(p.role, p.name))
 
 
 def register_case(data: CaseData, user: User | None, *, now: datetime, town: Town) -> Case:
@@ -104,7 +106,7 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
         registered_by_id=user.id if user else None,
         intake_office_id=user.office_id if user else None,
         category=data.category, summary=data.summary.strip(), village_id=data.village_id,
-        address=data.address.strip(), status=Status.REGISTERED.value,
+        address=data.address.strip(), address_key=address_key(data.address), status=Status.REGISTERED.value,
         details=data.details or {}, channel_due_at=data.channel_due_at, amount=data.amount,
         people_involved=data.people_involved, violence=data.violence, content_hash=data.content_hash,
     )

@@ -9,7 +9,11 @@ from ..core.errors import N_
 from ..core.schedules import Daily, Every, Weekly
 from ..core.town import Town
 from ..organisation.town import meeting_schedule
+from ..core.hotspots import scan_schedule
+from ..hotspots import services as hotspot_services
 from ..outbox import delivery
+from ..review import services as review_services
+from ..screening.reminders import screening_reminders
 from . import recompute, sweeps
 
 
@@ -52,5 +56,11 @@ def jobs(cfg: Mapping) -> dict[str, JobSpec]:
                 serial=True),
         JobSpec("deliver_outbox", delivery.deliver_outbox, Every(cfg.get("OUTBOX_SECONDS", 60)),
                 N_("Send due outbox messages (SMS, channel callbacks); retry with backoff.")),
+        JobSpec("hotspot_scan", hotspot_services.hotspot_scan, scan_schedule(meeting_schedule(cfg)),
+                N_("Find this week's hotspot warnings (热点预警) for the joint meeting; rows = warnings found.")),
+        JobSpec("case_file_review", review_services.review_closed_cases, Daily(cfg.get("JOBS_REVIEW_AT", time(2, 30))),
+                N_("Review closed case files (卷宗评查): score and grade each closed case whose review is missing or stale; rows = reviews written.")),
+        JobSpec("screening_reminders", screening_reminders, Daily(cfg["JOBS_DAILY_AT"]),
+                N_("Daily: remind the village committees of their monthly screening report (矛盾纠纷排查) due soon or overdue, and tell the supervisors who is overdue.")),
     ]
     return {spec.name: spec for spec in specs}

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from ..db import utcnow
+from ..db import DATABASE_ADVISORY_LOCK, advisory_key, utcnow
 from ..extensions import db
 from ..organisation.town import load_town
 from .models import JobRun
@@ -40,7 +40,7 @@ def worker_name() -> str:
 def _serialise(name: str) -> None:
     """Wait for any other run of job `name` to commit (SQLite lets one writer at a time anyway)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
+        db.session.execute(text(DATABASE_ADVISORY_LOCK), {"key": advisory_key(zlib.crc32(name.encode()))})
 
 
 def run_job(name: str, now: datetime, fire_time: datetime | None = None) -> RunResult:

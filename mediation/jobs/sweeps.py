@@ -5,12 +5,14 @@ They select what is due in set-based SQL, act, and leave committing to the runne
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..auth import audit
+from ..cases.consultation_models import Consultation
+from ..cases.consultations import answerer_ids
 from ..cases.models import Case
-from ..cases.queries import due_state_sql, is_due_or_flagged
+from ..cases.queries import due_state_sql, is_due_or_flagged, is_open
 from ..cases.risk import refresh_risk_many
 from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import Status
@@ -19,6 +21,7 @@ from ..core.town import Town
 from ..extensions import db
 from ..meetings.services import build_agenda
 from ..notifications.services import case_recipients, digests, notify_once, supervisor_ids
+from ..organisation.models import Office
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,8 @@ def overdue_sweep(now: datetime, town: Town) -> int:
     """Set due_soon / overdue flags; notify once per change of flag (DESIGN.md: every 10 minutes).
 
     Each recipient (the assigned mediator, else nobody, and the supervisors) gets one digest per
-    run, "3 due soon, 2 overdue", listing the cases whose flag this run raised."""
+    run, "3 due soon, 2 overdue", listing the cases whose flag this run raised. Questions to a
+    linked office (难题会诊) past their due date are flagged in the same run (overdue_consultations)."""
     window = DueWindow.at(now, town.calendar, town.tz)
     new_state = due_state_sql(window)
     candidates = is_due_or_flagged(window)
@@ -58,6 +62,32 @@ def overdue_sweep(now: datetime, town: Town) -> int:
                                    .options(selectinload(Case.parties), selectinload(Case.absorbed))).all()
         refresh_risk_many(list(cases), now)
     log.info("overdue sweep: %s cases changed flag, %s flagged", len(rows), len(flagged))
+    return len(rows) + overdue_consultations(now)
+
+
+def overdue_consultations(now: datetime) -> int:
+    """Flag each question (难题会诊) of an open case past its due date and still unanswered, once
+    (overdue_notified_at), and tell the asked office's answerers and the asker (kind
+    "consultation_overdue"). Five statements at most whatever the number: the UPDATE that claims
+    the rows (a sweep beside this one finds them flagged), their offices, the offices' liaisons and
+    the supervisors (answerer_ids), one INSERT."""
+    case_open = exists().where(Case.id == Consultation.case_id, is_open())
+    rows = db.session.execute(
+        update(Consultation).where(Consultation.answered_at.is_(None), Consultation.overdue_notified_at.is_(None),
+                                   Consultation.due_at < now, case_open)
+        .values(overdue_notified_at=now)
+        .returning(Consultation.id, Consultation.case_id, Consultation.office_id, Consultation.asked_by_id,
+                   Consultation.due_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not rows:
+        return 0
+    offices = db.session.scalars(select(Office).where(Office.id.in_({r.office_id for r in rows}))).all()
+    answerers = answerer_ids(offices)
+    notify_once(({"user_id": uid, "case_id": r.case_id, "kind": "consultation_overdue",
+                  "details": {"due": r.due_at.isoformat()}, "dedupe_key": f"consultation_overdue:{r.id}:{uid}"}
+                 for r in rows for uid in sorted({r.asked_by_id, *answerers.get(r.office_id, ())})), now)
+    log.info("overdue sweep: %s consultations overdue", len(rows))
     return len(rows)
 
 

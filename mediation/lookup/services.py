@@ -10,6 +10,7 @@ step and its date, and for a concluded case its outcome in plain words. No party
 the other side, not the enquirer), and neither is the mediator: the reference and four digits are
 a low bar (a receipt seen over a shoulder), and a mediator's name on a public page invites calls
 around the office, or worse in a dispute that is heating up; the office is who the party deals with.
+A scheduled session still to come (not called off) is the next step: its time and place only.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..cases.appointments import next_session
 from ..cases.models import Case, Party
 from ..core.lifecycle import Status
 from ..extensions import db
@@ -58,14 +60,16 @@ class Progress:
     confirmation_by: datetime | None  # the judicial-confirmation window of a written agreement
     conclude_by: datetime | None  # shown beside a next step that is not the mediation's own (12345's reply)
     survivor: "Progress | None" = None  # a merged case: the case that absorbed it
+    session_at: datetime | None = None  # the next scheduled mediation session, not cancelled
+    session_place: str | None = None
 
     @property
     def concluded(self) -> bool:
         return self.status in (Status.CLOSED, Status.FOLLOWED_UP, Status.ARCHIVED)
 
 
-def progress(case_id: int) -> Progress:
-    """What the party of case `case_id` is told; for a merged case, with its survivor's progress."""
+def progress(case_id: int, now: datetime) -> Progress:
+    """What the party of case `case_id` is told at `now`; for a merged case, with its survivor's progress."""
     case = _load(case_id)
     survivor = None
     seen = {case.id}
@@ -76,8 +80,8 @@ def progress(case_id: int) -> Progress:
         current = _load(current.merged_into_id)
         seen.add(current.id)
     if current is not case:
-        survivor = _progress_of(current, None)
-    return _progress_of(case, survivor)
+        survivor = _progress_of(current, None, now)
+    return _progress_of(case, survivor, now)
 
 
 def _load(case_id: int) -> Case:
@@ -86,12 +90,14 @@ def _load(case_id: int) -> Case:
         .options(joinedload(Case.lead_office), joinedload(Case.intake_office), joinedload(Case.outcome))).one()
 
 
-def _progress_of(case: Case, survivor: Progress | None) -> Progress:
+def _progress_of(case: Case, survivor: Progress | None, now: datetime) -> Progress:
     office = case.lead_office or case.intake_office
+    session = next_session(case.id, now) if case.status in (Status.ACCEPTED, Status.IN_MEDIATION) else None
     return Progress(
         reference=case.reference, status=case.status, channel=case.channel, received_at=case.received_at,
         office_name=office.name if office else None, office_assigned=case.lead_office is not None,
         next_stage=case.next_stage, next_deadline=case.next_deadline, suspended=case.suspended_at is not None,
         outcome=case.outcome.outcome if case.outcome else None, confirmation_by=case.confirmation_by,
         conclude_by=case.conclude_by if case.status in (Status.ACCEPTED, Status.IN_MEDIATION) else None,
-        survivor=survivor)
+        survivor=survivor, session_at=session.starts_at if session else None,
+        session_place=session.place if session else None)

@@ -95,5 +95,7 @@ def lookup():
     if not found:
         return _page(LookupForm(formdata=None), not_found=True)
     town = current_town()
-    return _page(form, result=progress(match.case_id), now=now,
-                 day=lambda at: format_date(at.astimezone(town.tz).date(), "long") if at else "")
+    return _page(form, result=progress(match.case_id, now), now=now,
+                 day=lambda at: format_date(at.astimezone(town.tz).date(), "long") if at else "",
+                 weekday=lambda at: format_date(at.astimezone(town.tz).date(), "EEEE") if at else "",
+                 clock=lambda at: at.astimezone(town.tz).strftime("%H:%M") if at else "")

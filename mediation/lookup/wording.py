@@ -23,6 +23,9 @@ NEXT_STEP = {
     "confirmation": _l("The next step is due by %(date)s."),
 }
 NEXT_STEP_OTHER = _l("The next step is due by %(date)s.")
+# A scheduled mediation session still to come: the next step, whatever the deadline after it.
+NEXT_SESSION = _l("A mediation session is scheduled for %(date)s (%(weekday)s) at %(time)s, at %(place)s. "
+                  "Please attend on time.")
 # "reply" of a case from another channel than 12345 (one that sent its own due date).
 NEXT_STEP_REPLY_OTHER = _l("Where you first raised the dispute will be told how the case is handled by %(date)s.")
 HOTLINE = "hotline_12345"

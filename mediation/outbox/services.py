@@ -10,15 +10,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..core.identity import mask_phone
+from ..core.identity import mask_phone, scrub_identifiers
 from ..core.vocab import Channel
 from ..extensions import db
 from ..organisation.models import Office
-from .models import CALLBACK, FAILED, KINDS, PENDING, SMS, ChannelCallback, OutboxMessage
+from .models import CALLBACK, FAILED, KINDS, PENDING, SMS, STATUSES, ChannelCallback, OutboxMessage
 from .senders import Endpoint, check_url
 
 # The channels that expect to hear back (DESIGN.md: feedback to the channel).
@@ -122,13 +122,17 @@ def active_endpoint(channel: str) -> Endpoint | None:
     return Endpoint(row.url, row.secret) if row else None
 
 
+URL_MAX = 500  # ChannelCallback.url
+SECRET_MIN, SECRET_MAX = 16, 128  # characters of a shared secret (ChannelCallback.secret holds 128)
+
+
 def set_callback(channel: str, url: str, secret: str, active: bool = True) -> ChannelCallback:
     """Create or change a channel's callback (for the admin page); ValueError naming the field."""
     if channel not in CALLBACK_CHANNELS:
         raise ValueError("channel")
-    if check_url(url) or len(url) > 500:
+    if check_url(url) or len(url) > URL_MAX:
         raise ValueError("url")
-    if len(secret) < 16 or len(secret) > 128:
+    if not SECRET_MIN <= len(secret) <= SECRET_MAX:
         raise ValueError("secret")
     row = db.session.scalar(select(ChannelCallback).where(ChannelCallback.channel == channel))
     if row is None:
@@ -141,15 +145,54 @@ def set_callback(channel: str, url: str, secret: str, active: bool = True) -> Ch
 
 # --- For the admin ----------------------------------------------------------------------------
 
-def recent_messages(limit: int = 50, status: str | None = None) -> list[dict]:
-    """The latest messages, newest first, with SMS numbers masked (one query)."""
+TEXT_SHOWN = 60  # characters of an SMS's text on the admin's page
+
+
+def _shown_text(message: OutboxMessage) -> str:
+    """An SMS's text as the admin sees it: numbers scrubbed, cut short (it went to a party)."""
+    text = scrub_identifiers(str((message.payload or {}).get("text", "")) if message.kind == SMS else "")
+    return text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN] + "…"
+
+
+def recent_messages(limit: int = 50, status: str | None = None, kind: str | None = None) -> list[dict]:
+    """The latest messages, newest first, with SMS numbers masked and their text scrubbed and cut
+    short; for a callback, its channel, event and case reference (one query)."""
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
-    return [{"id": m.id, "kind": m.kind, "target": mask_phone(m.target) if m.kind == SMS else m.target,
-             "event_id": m.event_id, "status": m.status, "attempts": m.attempts, "last_error": m.last_error,
-             "next_attempt_at": m.next_attempt_at, "created_at": m.created_at, "done_at": m.done_at}
-            for m in db.session.scalars(stmt)]
+    if kind:
+        stmt = stmt.where(OutboxMessage.kind == kind)
+    rows = []
+    for m in db.session.scalars(stmt):
+        payload = m.payload or {}
+        callback = m.kind == CALLBACK
+        rows.append({
+            "id": m.id, "kind": m.kind, "target": mask_phone(m.target) if m.kind == SMS else m.target,
+            "channel": m.target.removeprefix("channel:") if callback else None,
+            "event": payload.get("event") if callback else None,
+            "reference": payload.get("reference") if callback else None,
+            "text": _shown_text(m), "delivery_id": m.delivery_id,
+            "event_id": m.event_id, "status": m.status, "attempts": m.attempts,
+            "last_error": scrub_identifiers(m.last_error) if m.last_error else None,  # a gateway may echo the number
+            "next_attempt_at": m.next_attempt_at, "created_at": m.created_at, "done_at": m.done_at})
+    return rows
+
+
+def status_counts(kind: str | None = None) -> dict[str, int]:
+    """How many messages are in each status (every status, zero included), in one GROUP BY."""
+    stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    if kind:
+        stmt = stmt.where(OutboxMessage.kind == kind)
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: n for status, n in db.session.execute(stmt).all()})
+    return counts
+
+
+def callbacks() -> dict[str, ChannelCallback | None]:
+    """Each channel that expects to hear back, with its callback row or None (one query)."""
+    rows = {r.channel: r for r in db.session.scalars(
+        select(ChannelCallback).where(ChannelCallback.channel.in_(CALLBACK_CHANNELS)))}
+    return {channel: rows.get(channel) for channel in CALLBACK_CHANNELS}
 
 
 def retry_failed(message_id: int, now: datetime) -> bool:

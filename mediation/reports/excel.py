@@ -282,3 +282,68 @@ def statistics_workbook(first: date, last: date, town_name: str, received_rows, 
                 sheet.append([_(SOURCE_LABELS[source]), count])
             sheet.close()
     return out.getvalue()
+
+
+def ministry_workbook(form, first: date, last: date, title: str, committee: str) -> bytes:
+    """The Ministry of Justice's statistics form (core.ministry.MinistryForm) as one sheet, in the
+    printed form's columns."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as zf:
+        for name, xml in _package_parts([_("Ministry form")]).items():
+            zf.writestr(name, xml)
+        zf.writestr("xl/sharedStrings.xml", _shared_strings([]))
+        with zf.open("xl/worksheets/sheet1.xml", "w") as stream:
+            sheet = _Sheet(stream, (16, 10, 10, 10, 10, 16, 10, 10, 10, 10, 10, 10, 10))
+            sheet.append([title], BOLD)
+            sheet.append([_("Committee"), committee])
+            sheet.append([_("Period"), f"{first.isoformat()} – {last.isoformat()}"])
+            sheet.append(ministry_heading(), BOLD)
+            for row in [*form.rows, form.total]:
+                sheet.append(ministry_cells(row), BOLD if row is form.total else 0)
+            sheet.close()
+    return out.getvalue()
+
+
+def ministry_heading() -> list[str]:
+    return [_("Category"), _("Mediated"), _("Successful"), _("Written agreements"), _("Oral agreements"),
+            _("Amount involved (yuan)"), _("Criminal turn prevented: cases"), _("Criminal turn prevented: persons"),
+            _("Group petition prevented: cases"), _("Group petition prevented: persons"),
+            *[_(SOURCE_LABELS[s]) for s in Source]]
+
+
+def ministry_cells(row) -> list:
+    return [row.category or _("Total"), row.mediated, row.successful, row.written, row.oral, row.amount, row.criminal_cases,
+            row.criminal_persons, row.petition_cases, row.petition_persons, *[row.sources[s] for s in Source]]
+
+
+def performance_workbook(rows, total, by: str, first: date, last: date, town_name: str) -> bytes:
+    """Workload and performance (core.performance rows) as one sheet; rates as fractions."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as zf:
+        for name, xml in _package_parts([_("Performance")]).items():
+            zf.writestr(name, xml)
+        zf.writestr("xl/sharedStrings.xml", _shared_strings([]))
+        with zf.open("xl/worksheets/sheet1.xml", "w") as stream:
+            sheet = _Sheet(stream, (28, 10, 10, 10, 10, 12, 12, 12, 12, 10, 10, 10))
+            sheet.append([_("%(town)s mediation workload and performance", town=town_name)], BOLD)
+            sheet.append([_("Period"), f"{first.isoformat()} – {last.isoformat()}"])
+            sheet.append(performance_heading(by), BOLD)
+            for row in [*rows, total]:
+                sheet.append(performance_cells(row), BOLD if row is total else 0)
+            sheet.close()
+    return out.getvalue()
+
+
+def performance_heading(by: str) -> list[str]:
+    return [_("Mediator") if by == "mediator" else _("Committee"), _("Open now"), _("Overdue now"), _("Closed"),
+            _("Closed late"), _("Average days to close"), _("Success rate"), _("Satisfaction rate"),
+            _("Visits with a verdict"), label("review_grade", "excellent"), label("review_grade", "pass"),
+            label("review_grade", "fail")]
+
+
+def performance_cells(row) -> list:
+    def rounded(value, digits):
+        return round(value, digits) if value is not None else None
+    return [row.name or _("Total"), row.open, row.overdue, row.closed, row.closed_late, rounded(row.average_days, 1),
+            rounded(row.success_rate, 4), rounded(row.satisfaction_rate, 4), row.visits_with_verdict,
+            row.grades["excellent"], row.grades["pass"], row.grades["fail"]]

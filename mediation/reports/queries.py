@@ -12,6 +12,8 @@ from ..organisation.models import Office
 from ..cases.access import case_in_scope, in_scope
 from ..cases.models import (Case, CaseOutcome, CaseOutcomeHistory, MediationSession, ReturnVisit, Supervision,
                             TimelineEvent)
+from ..cases.consultation_models import Consultation
+from ..cases.consultations import case_consultations
 from ..cases.queries import is_due, is_open
 from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import Status
@@ -79,6 +81,8 @@ class WeeklySummary:
     agenda_undecided: int = 0  # items of the whole agenda without a recorded decision
     offices: dict[int, Office] = field(default_factory=dict)
     satisfaction: SatisfactionCounts = field(default_factory=tally_satisfaction)  # return visits made in the week
+    # 难题会诊 questions of open cases still unanswered at the time of printing, the earliest due first.
+    consultations: Capped[Consultation] = field(default_factory=lambda: capped([], 0))
 
 
 def _first_of(entity, where, order, limit: int, options=(), **windows):
@@ -105,7 +109,7 @@ def _first_cases(where, order, options) -> Capped[Case]:
 
 def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | None = None,
                    reader: User | None = None) -> WeeklySummary:
-    """Everything the weekly printout shows, in a fixed number of queries (eleven) whatever the number of
+    """Everything the weekly printout shows, in a fixed number of queries (twelve) whatever the number of
     cases: each list is LIMITed to what a meeting can discuss and counted exactly in the same query.
 
     With a `reader`, every figure, list and agenda item covers only the cases the reader may see
@@ -156,11 +160,24 @@ def weekly_summary(monday: date, now: datetime, town: Town, meeting_id: int | No
                          decided=func.count(AgendaItem.decided_at).over())
         agenda = capped([row[0] for row in rows], rows[0].total if rows else 0)
         undecided = agenda.total - (rows[0].decided if rows else 0)
+    consultations = unanswered_consultations(scope)
     return WeeklySummary(monday=monday, sunday=monday + timedelta(days=6), now=now,
                          new=tally_new_cases(new_rows), closed=tally_closed_cases(closed_rows),
                          overdue=overdue, due_soon=due_soon, high_risk=high_risk, trend=trend,
                          meeting=meeting, agenda=agenda, agenda_undecided=undecided, offices=offices,
-                         satisfaction=tally_satisfaction(_satisfaction_rows(start, end, scope)))
+                         satisfaction=tally_satisfaction(_satisfaction_rows(start, end, scope)),
+                         consultations=consultations)
+
+
+def unanswered_consultations(scope) -> Capped[Consultation]:
+    """Unanswered questions (难题会诊) on open cases within `scope` (a clause on Case), the earliest due first
+    (so the overdue ones lead), with the office asked, the case and who asked: one query, LIMITed and
+    counted. A correlated EXISTS per open question: they are few, each a primary-key lookup."""
+    case_open = exists().where(Case.id == Consultation.case_id, is_open(), scope)
+    rows = _first_of(Consultation, (Consultation.answered_at.is_(None), case_open),
+                     (Consultation.due_at, Consultation.id), LIST_LIMIT,
+                     (joinedload(Consultation.case), joinedload(Consultation.office), joinedload(Consultation.asked_by)))
+    return capped([row[0] for row in rows], rows[0].total if rows else 0)
 
 
 def _satisfaction_rows(start: datetime, end: datetime, scope) -> list:
@@ -301,6 +318,11 @@ def closed_cases(first: date, last: date, town: Town, reader: User | None = None
 # ---------------------------------------------------------------------------------------------
 # One case, for its file and its agreement
 # ---------------------------------------------------------------------------------------------
+
+def case_file_consultations(case: Case) -> list[Consultation]:
+    """The case's questions (难题会诊) and answers for its file: one query."""
+    return case_consultations(case.id)
+
 
 def load_case_file(case: Case) -> Case:
     """Everything a case file prints, in a fixed number of queries."""

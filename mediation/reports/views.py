@@ -6,7 +6,7 @@ Pages are rendered from plain figures (core/statistics.py) and a fixed number of
 """
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
@@ -17,42 +17,21 @@ from ..cases.access import get_visible_case_or_404, sees_personal_data, visibili
 from ..core.numerals import chinese_numeral
 from ..core.risk import RULES_BY_CODE
 from ..core.statistics import SOURCE_LABELS, Source, week_before_meeting, week_of, week_start
-from ..core.vocab import MAX_YEAR, MIN_YEAR, SUCCESS_OUTCOMES
+from ..core.vocab import SUCCESS_OUTCOMES
 from ..clock import request_now
 from ..extensions import db
+from ..hotspots.services import weekly_hotspots
 from ..meetings.models import Meeting
+from ..screening.services import screening_for_week, screening_period
 from ..labels import label
 from ..organisation.town import current_town
 from ..forms_common import MAX_ID
 from . import charts, queries
 from .excel import statistics_workbook
 from .pdf import html_to_pdf
+from .requests import BadRequestMessage, attachment as _attachment, bp, parse_date as _parse_date, requested_period
 from .safety import mask_names_in
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-class BadRequestMessage(Exception):
-    """A query argument we cannot use: shown to the user, never a 500."""
-
-
-def _parse_date(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        parsed = date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadRequestMessage(_("%(field)s: give a date as YYYY-MM-DD.", field=name)) from None
-    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise BadRequestMessage(_("Give dates between the years %(lo)s and %(hi)s.", lo=MIN_YEAR, hi=MAX_YEAR))
-    return parsed
-
-
-def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
+from .notice_views import register as register_notices
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +66,10 @@ def _weekly_context(now, town):
     return dict(s=summary, scoped=visibility_clause(current_user) is not None, trend_chart=trend, attendees=attendees, risk_rules=RULES_BY_CODE,
                 issuer=issuing_unit(summary.offices.values()), issue=issue,
                 link_args=link_args, nav_args=nav_args, prev_week=(monday - timedelta(days=7)).isoformat(),
-                next_week=(monday + timedelta(days=7)).isoformat())
+                next_week=(monday + timedelta(days=7)).isoformat(),
+                screening=screening_for_week(summary.sunday, now, town),
+                hotspots=weekly_hotspots(monday, now, town, total_label=_("Total"), no_village_label=_("No village given"),
+                                         with_references=visibility_clause(current_user) is None))
 
 
 # The three-office linkage (三所联动) sits at every joint meeting, with the offices the town's
@@ -129,7 +111,7 @@ def weekly():
 def _keep_issue_number(context) -> None:
     """A meeting numbered by this print keeps its number (committed after rendering, as the audit is)."""
     meeting = context["s"].meeting
-    if meeting is not None and meeting in db.session.dirty:
+    if meeting is not None:  # a later query may have flushed it already: dirty or not, commit
         db.session.commit()
 
 
@@ -154,12 +136,7 @@ def weekly_pdf():
 # ---------------------------------------------------------------------------------------------
 
 def _period() -> tuple[date, date]:
-    today = request_now().astimezone(current_town().tz).date()
-    first = _parse_date(request.args.get("start"), _("From")) or today.replace(day=1)
-    last = _parse_date(request.args.get("end"), _("To")) or today
-    if last < first:
-        raise BadRequestMessage(_("The end of the period comes before its start."))
-    return first, last
+    return requested_period()
 
 
 def _statistics_charts(stats):
@@ -179,6 +156,7 @@ def statistics():
                                start=request.args.get("start", ""), end=request.args.get("end", "")), 400
     stats = queries.period_figures(first, last, current_town(), current_user)
     return render_template("reports/statistics.html", error=None, stats=stats, first=first, last=last,
+                           screening_period=screening_period(first, last),
                            start=first.isoformat(), end=last.isoformat(), sources=list(Source),
                            source_labels=SOURCE_LABELS, charts=_statistics_charts(stats))
 
@@ -248,7 +226,8 @@ def committee_name(case) -> str:
 @login_required
 def case_file(reference: str):
     case = get_visible_case_or_404(current_user, reference)
-    return _print(case, "file", "reports/case_file.html", risk_rules=RULES_BY_CODE, now=request_now())
+    return _print(case, "file", "reports/case_file.html", risk_rules=RULES_BY_CODE, now=request_now(),
+                  consultations=queries.case_file_consultations(case))
 
 
 def _agreement(reference: str, pdf: bool):
@@ -309,3 +288,6 @@ def receipt(reference: str):
 @login_required
 def receipt_pdf(reference: str):
     return _receipt(reference, pdf=True)
+
+
+register_notices(bp, _print, _pdf)  # 调解通知书, per party (notice_views.py), with the receipt's helpers

@@ -20,6 +20,7 @@ from ..core.risk import RiskLevel
 from ..db import utcnow
 from ..extensions import db
 from ..forms_common import MAX_ID, has_unstorable, parse_local, whole_number
+from ..hotspots.services import dashboard_panel
 from ..meetings.services import add_many_to_agenda, next_meeting
 from ..organisation.town import current_town
 from ..cases.models import Case
@@ -82,7 +83,7 @@ def index():
                            cases=cases, now=now, mediators=mediators,
                            office_choices=[o for o in offices.values() if o.active],
                            sv_counts=supervision_counts(now), sv_states=SUPERVISION_STATES, sv_shown=sv_shown,
-                           supervisions=supervision_list(sv_shown, now))
+                           supervisions=supervision_list(sv_shown, now), hotspots=dashboard_panel(now, town))
 
 
 @bp.route("/bulk", methods=["POST"])

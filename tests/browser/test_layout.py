@@ -49,7 +49,7 @@ def test_admin_menu_opens_and_leads_to_its_pages(db, users, new_page, sign_in):
     expect(items.first).to_be_hidden()
     menu.click()
     expect(items.first).to_be_visible()
-    assert items.count() == 8  # six settings pages, accounts, audit trail
+    assert items.count() == 13  # eleven settings pages, accounts, audit trail
     with page.expect_navigation():
         page.locator('.dropdown-item[href$="/admin/tokens/"]').click()
     expect(page.locator("h1")).to_have_text("渠道接口令牌")

@@ -276,7 +276,8 @@ def test_default_policy_is_the_design_table():
     assert POLICY.period(Stage.CHANNEL_REPLY, "hotline_12345", "投诉") == Period(5, W)
     assert POLICY.period(Stage.CHANNEL_REPLY, "walk_in") is None
     assert POLICY.period(Stage.CHANNEL_REPLY, "police_110", "咨询") is None
-    assert len(DEFAULT_PERIODS) == 7
+    assert POLICY.period(Stage.CONSULTATION) == Period(3, W)
+    assert len(DEFAULT_PERIODS) == 8
 
 
 def test_default_policy_is_a_copy():
