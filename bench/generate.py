@@ -134,9 +134,7 @@ def _add_bench_staff(db, Office, User, Role) -> None:
     if "judicial_office" in offices:
         for n, display in enumerate(EXTRA_JUDICIAL_MEDIATORS, start=2):
             add(f"mediator{n}", display, Role.MEDIATOR, offices["judicial_office"])
-    if "law_firm" in offices:
-        add("lawyer", "律师事务所 钱律师", Role.LIAISON, offices["law_firm"])
-    db.session.flush()
+    db.session.flush()  # the law firm's liaison comes with the demo (mediation/demo.py)
 
 
 def _check_columns(engine) -> None:

@@ -22,7 +22,6 @@ import argparse
 import importlib.util
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime
@@ -32,8 +31,9 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, ROOT)
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, func, inspect, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench_db import NOW, ensure_cases, log  # noqa: E402
 from mediation import create_app  # noqa: E402
 from mediation.cases.models import Case, Party  # noqa: E402
 from mediation.core.hotspots import NOT_COUNTED_STATUSES, Rule, window_of  # noqa: E402
@@ -42,7 +42,6 @@ from mediation.extensions import db  # noqa: E402
 from mediation.hotspots import services  # noqa: E402
 from mediation.organisation.town import load_town  # noqa: E402
 
-NOW = "2026-12-01T10:00:00+08:00"  # bench/generate.py's clock for the generated histories
 TARGET_SECONDS = 2.0
 
 
@@ -53,26 +52,6 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=7, help="timed runs of each measurement")
     p.add_argument("--seed", type=int, default=2026)
     return p.parse_args(argv)
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def ensure_cases(url: str, args) -> None:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        count = conn.scalar(select(func.count()).select_from(Case.__table__)) if inspect(conn).has_table("cases") else 0
-    engine.dispose()
-    if count:
-        log(f"database has {count:,} cases: used as it is")
-        return
-    log(f"generating {args.cases:,} cases with bench/generate.py …")
-    started = time.perf_counter()
-    subprocess.run([sys.executable, os.path.join(BENCH, "generate.py"), "--cases", str(args.cases),
-                    "--database-url", url, "--seed", str(args.seed), "--now", NOW], check=True,
-                   stdout=subprocess.DEVNULL)
-    log(f"  generated in {time.perf_counter() - started:.0f}s")
 
 
 def fill_missing_keys() -> None:
@@ -112,7 +91,7 @@ def line(name: str, times: list[float]) -> str:
 def main(argv=None) -> None:
     args = parse_args(argv)
     url = args.database_url or f"sqlite:////tmp/hotspots_bench_{args.cases}.db"
-    ensure_cases(url, args)
+    ensure_cases(url, args.cases, args.seed)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         started = time.perf_counter()

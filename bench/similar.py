@@ -27,7 +27,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 
@@ -36,10 +35,11 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, BENCH)
 
-from sqlalchemy import create_engine, func, inspect, select, update  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
 import bulk_text as T  # noqa: E402
+from bench_db import NOW, ensure_cases, log  # noqa: E402
 from mediation import create_app  # noqa: E402
 from mediation.auth.models import User  # noqa: E402
 from mediation.cases.models import Case, MediationSession  # noqa: E402
@@ -47,7 +47,6 @@ from mediation.cases.similar import INDEXED_STATUSES, index_closed_cases, rebuil
 from mediation.cases.similar_models import SimilarTerm, SimilarTermCount  # noqa: E402
 from mediation.extensions import db  # noqa: E402
 
-NOW = "2026-12-01T10:00:00+08:00"
 
 # Details a dispute may turn on, each in two or three wordings; families draw two each, so a detail
 # occurs in several families and only the pair tells a family apart.
@@ -89,29 +88,9 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def ensure_cases(url: str, args) -> None:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        count = conn.scalar(select(func.count()).select_from(Case)) if inspect(conn).has_table("cases") else 0
-    engine.dispose()
-    if count:
-        log(f"database has {count:,} cases: used as it is")
-        return
-    log(f"generating {args.cases:,} cases with bench/generate.py …")
-    started = time.perf_counter()
-    subprocess.run([sys.executable, os.path.join(BENCH, "generate.py"), "--cases", str(args.cases),
-                    "--database-url", url, "--seed", str(args.seed), "--now", NOW], check=True,
-                   stdout=subprocess.DEVNULL)
-    log(f"  generated in {time.perf_counter() - started:.0f}s")
 
 
 def family_texts(rng: random.Random, families: int, size: int) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -187,7 +166,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     url = args.database_url or os.environ.get("DATABASE_URL") or f"sqlite:////tmp/similar_bench_{args.cases}.db"
     rng = random.Random(args.seed)
-    ensure_cases(url, args)
+    ensure_cases(url, args.cases, args.seed)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         backend = db.engine.dialect.name
