@@ -9,6 +9,8 @@ A filter value that is not a status or kind is ignored (the page shows every mes
 
 Routes hang on the admin blueprint (`register`): endpoints `admin.outbox`, `admin.outbox_retry`.
 """
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +18,7 @@ from flask_login import current_user
 
 from ..auth import audit
 from ..auth.permissions import page_required
+from ..cases.appointments import notice_may_go
 from ..core.permissions import Page
 from ..db import utcnow
 from ..extensions import db
@@ -53,15 +56,19 @@ def index():
 def retry(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     kind, event_id, delivery_id, attempts = message.kind, message.event_id, message.delivery_id, message.attempts
+    given_up = message.status == FAILED
     now = utcnow()
-    if retry_failed(message_id, now):
+    if retry_failed(message_id, now, may_retry=partial(notice_may_go, now=now)):
         audit.record("outbox_retry", current_user, "outbox_message", message_id, kind=kind, event_id=event_id,
                      delivery_id=delivery_id, attempts_before=attempts, at=now, ip=request.remote_addr)
         db.session.commit()
         flash(_("The message is back in the queue; the next run of the outbox job sends it."), "success")
     else:
         db.session.rollback()
-        flash(_("Only a message that was given up can be retried; this one is not."), "info")
+        if given_up:  # refused by notice_may_go
+            flash(_("This notice is for a session that was cancelled or has begun: it is not sent again."), "info")
+        else:
+            flash(_("Only a message that was given up can be retried; this one is not."), "info")
     return redirect(url_for(".outbox", **_filters(request.args)), 303)
 
 

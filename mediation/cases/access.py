@@ -6,7 +6,7 @@ notices, outcomes) are narrowed with `case_in_scope`, in SQL, so a list keeps it
 of queries.
 """
 from flask import abort
-from sqlalchemy import Select, exists, false, or_, select, true
+from sqlalchemy import Select, and_, exists, false, or_, select, true
 
 from ..auth.models import User
 from ..core.lifecycle import OPEN_STATUSES, Actor
@@ -15,6 +15,7 @@ from ..extensions import db
 from ..forms_common import has_unstorable
 from .consultation_models import Consultation
 from .models import Case, case_co_offices
+from .queries import is_open
 
 SEES_ALL = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})
 
@@ -30,8 +31,11 @@ def visibility_clause(user: User):
                    Case.mediator_id == user.id, co]
         if role == Role.LIAISON:
             # A question to their office (难题会诊): its liaisons open the case to answer it, masked
-            # as any office not working it (sees_personal_data), with no action on the case itself.
-            clauses.append(exists().where(Consultation.case_id == Case.id, Consultation.office_id == user.office_id))
+            # as any office not working it (sees_personal_data), with no action on the case itself;
+            # only while it is unanswered and the case open (then it cannot be answered any more).
+            clauses.append(and_(is_open(), exists().where(Consultation.case_id == Case.id,
+                                                          Consultation.office_id == user.office_id,
+                                                          Consultation.answered_at.is_(None))))
         return or_(*clauses)
     return false()
 
@@ -52,6 +56,12 @@ def in_scope(user: User):
     """A WHERE clause on Case itself: the cases `user` may see (TRUE for those who see all)."""
     clause = visibility_clause(user)
     return true() if clause is None else clause
+
+
+def sees_case(user: User, case_id: int) -> bool:
+    """Whether `user` may open the case `case_id` (one query; none for those who see all)."""
+    clause = visibility_clause(user)
+    return clause is None or db.session.scalar(select(Case.id).where(Case.id == case_id, clause)) is not None
 
 
 def get_visible_case_or_404(user: User, reference: str) -> Case:

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..clock import request_now
 from ..core.errors import DomainError
 from ..core.identity import mask_name, mask_phone
 from ..core.notices import SCHEDULE_CAPACITIES, may_schedule
-from ..db import utcnow
 from ..extensions import db
 from ..labels import label
 from ..organisation.town import current_town
@@ -23,7 +23,7 @@ __all__ = ["register", "appointments_panel"]
 
 def appointments_panel(case: Case):
     """What the case page's "scheduled sessions" panel shows (a fixed number of queries)."""
-    return panel(case, current_user, utcnow())
+    return panel(case, current_user, request_now())
 
 
 def _message(err: DomainError) -> str:
@@ -71,7 +71,7 @@ def new_appointment(reference: str):
     try:
         schedule(case, current_user, starts_at=form.starts_at.aware(town.tz), place=form.place.data or "",
                  party_ids=form.party_ids.data or [], other_invitees=form.other_invitees.data or "",
-                 note=form.note.data or "", send_sms=bool(form.send_sms.data), now=utcnow(), town=town,
+                 note=form.note.data or "", send_sms=bool(form.send_sms.data), now=request_now(), town=town,
                  **_settings())
         db.session.commit()
     except StaleDataError:
@@ -106,7 +106,7 @@ def cancel_appointment(reference: str, appointment_id: int):
     form = CancelAppointmentForm()
     if form.validate_on_submit():
         try:
-            cancel(appointment, current_user, form.reason.data or "", now=utcnow(), town=current_town(),
+            cancel(appointment, current_user, form.reason.data or "", now=request_now(), town=current_town(),
                    **_settings())
             db.session.commit()
             flash(_("The session is cancelled."), "success")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -17,13 +17,15 @@ from ..core import notices
 from ..core.errors import TransitionRefused
 from ..core.town import Town
 from ..extensions import db
-from ..outbox.models import OutboxMessage
+from ..outbox.models import FAILED, PENDING, RECORDED, SENT, OutboxMessage
 from ..outbox.services import sms
 from .access import actor_for
 from .appointment_models import SessionAppointment
 from .models import Case, Party, TimelineEvent
 
 log = logging.getLogger(__name__)
+
+CANCELLED_ERROR = "session cancelled"  # the last_error of a notice given up because its session was called off
 
 
 def sms_signature(case: Case, town_name: str) -> str:
@@ -83,8 +85,18 @@ def cancel(appointment: SessionAppointment, user: User, reason: str, *, now: dat
     appointment.cancelled_at, appointment.cancelled_by_id = now, user.id
     appointment.cancel_reason = reason.strip()
     firsts = {notices.event_id(appointment.id, pid): pid for pid in appointment.party_ids or []}
-    told = db.session.execute(select(OutboxMessage.target, OutboxMessage.event_id)
-                              .where(OutboxMessage.event_id.in_(firsts))).all() if firsts else []
+    told = []
+    if firsts:
+        # A notice not sent yet never goes: given up first (the deliver job skips the rows this locks,
+        # and on PostgreSQL this waits for a run sending one of them), so the statuses read after it
+        # are final. Only a party whose notice went (sent, or recorded) is told of the cancellation.
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.event_id.in_(firsts),
+                                                       OutboxMessage.status == PENDING)
+                           .values(status=FAILED, done_at=now, next_attempt_at=None, last_error=CANCELLED_ERROR))
+        told = db.session.execute(select(OutboxMessage.target, OutboxMessage.event_id)
+                                  .where(OutboxMessage.event_id.in_(firsts),
+                                         OutboxMessage.status.in_((SENT, RECORDED)))
+                                  .order_by(OutboxMessage.id)).all()
     names = {p.id: p.name for p in case.parties}
     text = _session_text(case, appointment, town, town_name, enquiry_phone)
     sent = 0
@@ -103,6 +115,21 @@ def cancel(appointment: SessionAppointment, user: User, reason: str, *, now: dat
     db.session.flush()
     log.info("case %s: session %s cancelled by %s, %s SMS", case.reference, appointment.id, user.username, sent)
     return appointment
+
+
+def notice_may_go(event_id: str, now: datetime) -> bool:
+    """Whether an outbox message may still be (re)sent, for the admin's retry: a session's notice
+    while the session is neither cancelled nor started, its cancellation while the session's time
+    has not come; any other message, yes. One query for a session's message (its row locked, so a
+    cancellation in the same moment waits for the retry, or the retry sees it), none otherwise."""
+    appointment_id, cancellation = notices.parse_event_id(event_id)
+    if appointment_id is None:
+        return True
+    row = db.session.execute(select(SessionAppointment.starts_at, SessionAppointment.cancelled_at)
+                             .where(SessionAppointment.id == appointment_id).with_for_update()).first()
+    if row is None or row.starts_at <= now:
+        return False
+    return cancellation or row.cancelled_at is None
 
 
 def _invited(case: Case, party_ids: Iterable[int]) -> list[Party]:

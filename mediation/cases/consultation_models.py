@@ -45,10 +45,6 @@ class Consultation(db.Model):
     asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
-    @property
-    def answered(self) -> bool:
-        return self.answered_at is not None
-
     def state(self, now: datetime) -> str:
         """labels.py "consultation_state": answered, overdue (past due, no answer) or unanswered."""
         if self.answered_at is not None:

@@ -12,7 +12,7 @@ from ..clock import request_now
 from ..core.lifecycle import OPEN_STATUSES
 from ..extensions import db
 from ..organisation.town import current_town
-from .access import get_visible_case_or_404
+from .access import get_visible_case_or_404, sees_case
 from .consultation_forms import AnswerConsultationForm, AskConsultationForm
 from .consultation_models import Consultation
 from .consultations import (ConsultationRefused, answer, answers_for, ask, askable_offices, asks_on,
@@ -66,6 +66,11 @@ def ask_consultation(reference: str):
         try:
             ask(case, current_user, form.office.data, form.question.data, form.due_on.data, now, town)
             db.session.commit()
+        except StaleDataError:  # the case changed in the same moment (another question, an action)
+            db.session.rollback()
+            flash(_("Someone else changed this case after you opened it. Nothing was saved: check the form and "
+                    "submit it again."), "warning")
+            return _ask_page(get_visible_case_or_404(current_user, reference), form, default_day), 409
         except ConsultationRefused as err:
             db.session.rollback()
             _refused(form, err)
@@ -79,20 +84,31 @@ def _ask_page(case, form, default_day):
     return render_template("cases/consultation_ask.html", case=case, form=form, default_day=default_day)
 
 
+def _after_answer(case, consultation_id: int):
+    """Back to the question on its case; to the queue for a liaison whose office no longer sees the case
+    (it saw it for this question only: answered, or the case closed)."""
+    if sees_case(current_user, case.id):
+        return _to_case(case, f"consultation-{consultation_id}")
+    return redirect(url_for("cases.consultations") + "#answered-consultations", 303)
+
+
 @login_required
 def answer_consultation(reference: str, consultation_id: int):
-    case = get_visible_case_or_404(current_user, reference)
     consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or consultation.case_id != case.id:
+    if consultation is None or consultation.case.reference != reference:
+        abort(404)
+    case = consultation.case
+    if not sees_case(current_user, case.id):
+        # The asked office's liaisons see the case only while the question waits on an open case: one
+        # opened before it was answered (or the case closed) is told so, not a 404; anyone else, 404.
+        if answers_for(current_user, consultation.office) and (consultation.answered_at is not None
+                                                               or case.status_enum not in OPEN_STATUSES):
+            return _not_answerable(case, consultation)
         abort(404)
     if not answers_for(current_user, consultation.office):
         abort(403)
-    if consultation.answered_at is not None:
-        flash(_("This question has already been answered; an answer is not changed."), "warning")
-        return _to_case(case, f"consultation-{consultation.id}")
-    if case.status_enum not in OPEN_STATUSES:
-        flash(_("This case is no longer open: the question is not answered any more."), "warning")
-        return _to_case(case, f"consultation-{consultation.id}")
+    if consultation.answered_at is not None or case.status_enum not in OPEN_STATUSES:
+        return _not_answerable(case, consultation)
     form = AnswerConsultationForm()
     if request.method == "GET":
         return _answer_page(case, consultation, form)
@@ -104,15 +120,25 @@ def answer_consultation(reference: str, consultation_id: int):
             db.session.rollback()
             flash(_("Someone else changed this case after you opened it. "
                     "Nothing was saved: check the case, then send your answer again."), "warning")
-            return _to_case(case, f"consultation-{consultation_id}")
+            return _after_answer(case, consultation_id)
         except ConsultationRefused as err:
             db.session.rollback()
             _refused(form, err)
-            case = get_visible_case_or_404(current_user, reference)
-            return _answer_page(case, db.session.get(Consultation, consultation_id), form), 422
+            consultation = db.session.get(Consultation, consultation_id)
+            if not sees_case(current_user, consultation.case_id):  # answered, or closed, meanwhile
+                return _not_answerable(consultation.case, consultation)
+            return _answer_page(consultation.case, consultation, form), 422
         flash(_("Your answer was sent."), "success")
-        return _to_case(case, f"consultation-{consultation_id}")
+        return _after_answer(case, consultation_id)
     return _answer_page(case, consultation, form), 422
+
+
+def _not_answerable(case, consultation):
+    if consultation.answered_at is not None:
+        flash(_("This question has already been answered; an answer is not changed."), "warning")
+    else:
+        flash(_("This case is no longer open: the question is not answered any more."), "warning")
+    return _after_answer(case, consultation.id)
 
 
 def _answer_page(case, consultation, form):

@@ -7,12 +7,13 @@ Who asks: the supervisors, the case's assigned mediator, and the mediators and l
 working the case (lead and co-offices), while the case is open. Whom: an active law firm, judicial
 office or police station, not one the asker answers for. Who answers: the asked office's liaisons, and
 for the judicial office its supervisors; once, while the case is open. The asked office's liaisons see
-the case (cases/access.py), masked as any office not working it."""
+the case (cases/access.py), masked as any office not working it, while a question to their office
+is unanswered and the case open; the queue keeps the answered question, without the link."""
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +27,7 @@ from ..core.vocab import OfficeKind, Role
 from ..extensions import db
 from ..notifications.services import notify_once, supervisor_ids
 from ..organisation.models import Office
+from .access import visibility_clause
 from .consultation_models import Consultation
 from .models import Case, TimelineEvent
 from .queries import is_open
@@ -199,15 +201,22 @@ class ConsultationQueue:
     open: list[Consultation]  # due first (so the overdue ones lead)
     open_total: int
     answered: list[Consultation]  # newest answer first
+    visible: frozenset[int] = frozenset()  # ids of the listed questions' cases the reader may open
+
+    def links(self, consultation: Consultation) -> bool:
+        """Whether the queue links to the question's case: not to one the reader no longer sees (a 404),
+        e.g. a liaison's after their office answered."""
+        return consultation.case_id in self.visible
 
 
 def _queue_scope(user: User):
-    """Liaisons: questions to their office; supervisors: all; mediators: the ones they asked."""
+    """Liaisons: questions to their office and the ones they asked; supervisors: all; mediators: the
+    ones they asked."""
     role = user.role_enum
     if role == Role.SUPERVISOR:
         return []
     if role == Role.LIAISON:
-        return [Consultation.office_id == user.office_id]
+        return [or_(Consultation.office_id == user.office_id, Consultation.asked_by_id == user.id)]
     return [Consultation.asked_by_id == user.id]
 
 
@@ -228,7 +237,16 @@ def queue_for(user: User) -> ConsultationQueue:
     answered = list(db.session.scalars(
         base.where(Consultation.answered_at.is_not(None), *scope)
         .order_by(Consultation.answered_at.desc(), Consultation.id.desc()).limit(QUEUE_ANSWERED_LIMIT)).unique())
-    return ConsultationQueue(open=open_rows, open_total=total, answered=answered)
+    return ConsultationQueue(open=open_rows, open_total=total, answered=answered,
+                             visible=_visible_case_ids(user, {c.case_id for c in open_rows + answered}))
+
+
+def _visible_case_ids(user: User, case_ids: set[int]) -> frozenset[int]:
+    """Which of `case_ids` `user` may open: one query (none for those who see every case, or no case)."""
+    clause = visibility_clause(user)
+    if clause is None or not case_ids:
+        return frozenset(case_ids)
+    return frozenset(db.session.scalars(select(Case.id).where(Case.id.in_(case_ids), clause)))
 
 
 def may_open_queue(user: User) -> bool:

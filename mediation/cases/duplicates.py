@@ -1,8 +1,8 @@
 """Find likely duplicates of a case in the database; link two cases."""
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..core.duplicates import WINDOW, CaseSketch, Match, suggest
@@ -25,28 +25,49 @@ def sketch(case: Case) -> CaseSketch:
 
 
 def find_duplicates(case: Case, limit: int = 5) -> list[tuple[Case, Match]]:
-    """Open or recent cases within 30 days that share a phone, ID, name in the village, or address."""
+    """Open or recent cases within 30 days that share a phone, ID, name in the village, or address.
+
+    Four statements whatever the village's size: the candidates' ids (those sharing a phone or an ID
+    number first, then the village's newest), their sketches as plain rows (two), and the few shown."""
     s = sketch(case)
     in_window = and_(Case.received_at >= case.received_at - WINDOW, Case.received_at <= case.received_at + WINDOW,
                      Case.status != Status.MERGED.value)
     # One indexed select per kind of evidence (phone, ID number, village), united: an OR across
     # them would join every party of every case in the window.
-    selects = [select(Party.case_id.label("id")).join(Case, Case.id == Party.case_id).where(in_window, match)
+    selects = [select(Party.case_id.label("id"), literal(0).label("rank")).join(Case, Case.id == Party.case_id)
+               .where(in_window, match)
                for match in ([Party.phone.in_(s.phones)] if s.phones else [])
                + ([Party.id_number.in_(s.id_numbers)] if s.id_numbers else [])]
     if s.village_id is not None:  # same names or a similar address there
-        selects.append(select(Case.id.label("id")).where(in_window, Case.village_id == s.village_id))
+        selects.append(select(Case.id.label("id"), literal(1).label("rank")).where(in_window,
+                                                                                   Case.village_id == s.village_id))
     if not selects:
         return []
     related = related_case_ids(case) | {case.id}
-    found = union(*selects).subquery()
-    ids = db.session.scalars(select(found.c.id).where(found.c.id.not_in(related)).limit(CANDIDATES)).all()
+    found = union_all(*selects).subquery()
+    ids = db.session.scalars(select(found.c.id).where(found.c.id.not_in(related)).group_by(found.c.id)
+                             .order_by(func.min(found.c.rank), found.c.id.desc()).limit(CANDIDATES)).all()
     if not ids:
         return []
-    candidates = db.session.scalars(select(Case).where(Case.id.in_(ids))
-                                    .options(selectinload(Case.parties))).all()
-    by_id = {c.id: c for c in candidates}
-    return [(by_id[m.case_id], m) for m in suggest(s, [sketch(c) for c in candidates])[:limit]]
+    matches = suggest(s, _sketches(ids))[:limit]
+    shown = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_([m.case_id for m in matches]))
+                                                 .options(joinedload(Case.parties))).unique()}
+    return [(shown[m.case_id], m) for m in matches]
+
+
+def _sketches(ids: list[int]) -> list[CaseSketch]:
+    """The candidates as the scoring sees them, from plain rows: ORM objects for 200 cases and their
+    parties cost more than the rest of the case page."""
+    people: dict[int, list] = {i: [] for i in ids}
+    for case_id, phone, id_number, name in db.session.execute(
+            select(Party.case_id, Party.phone, Party.id_number, Party.name).where(Party.case_id.in_(ids))):
+        people[case_id].append((phone, id_number, name))
+    return [CaseSketch(id=row.id, received_at=row.received_at, village_id=row.village_id, address=row.address or "",
+                       phones=frozenset(p for p, _, _ in people[row.id] if p),
+                       id_numbers=frozenset(n for _, n, _ in people[row.id] if n),
+                       names=frozenset(name for _, _, name in people[row.id]), category=row.category)
+            for row in db.session.execute(select(Case.id, Case.received_at, Case.village_id, Case.address,
+                                                 Case.category).where(Case.id.in_(ids)))]
 
 
 def linked_cases(case: Case) -> list[Case]:

@@ -152,11 +152,26 @@ def scan_schedule(meeting: MeetingSchedule) -> Weekly:
 # Respondents: organisations, one way of writing their name
 # --------------------------------------------------------------------------------------------
 
-# A respondent whose name holds one of these is an organisation, not a person.
-ORGANISATION_MARKERS = ("公司", "厂", "物业", "集团", "中心", "合作社", "商行", "商店", "超市", "酒店", "饭店",
-                        "宾馆", "医院", "诊所", "门诊", "学校", "幼儿园", "驾校", "培训", "银行", "事务所",
-                        "工作室", "经营部", "店", "委员会", "村委会", "居委会", "协会", "工程队", "施工队", "项目部",
-                        "开发商", "车队", "农场", "养殖场")
+# A respondent whose name ENDS with one of these is an organisation, not a person: what a name is,
+# its last word says (上海嘉定物流有限公司, 小庙村股份经济合作社, 某某物业管理中心, 张记饭店; a branch,
+# 有限公司徐行分公司 or 工商银行徐行支行, ends the same way). A person's name may hold the same
+# characters anywhere (王店生, 李厂华) or be a surname and a given name that happens to be one of
+# them (陈中心, 赵银行): hence the suffix, and at least two characters before it and four in all.
+ORGANISATION_SUFFIXES = (
+    # Companies, firms and their branches
+    "公司", "集团", "企业", "商行", "银行", "支行", "分行", "信用社", "事务所", "工作室", "经营部", "门市部",
+    "服务部", "营业部", "项目部", "工程队", "施工队", "车队", "开发商", "厂", "店", "超市", "商场", "市场",
+    "宾馆", "酒楼", "餐厅", "加油站", "农场", "养殖场", "合作社", "联合社",
+    # Property managers
+    "物业", "管理处",
+    # Services, schools, hospitals
+    "中心", "医院", "卫生院", "诊所", "门诊", "学校", "幼儿园", "驾校", "培训", "机构", "俱乐部",
+    # Committees, associations, offices
+    "委员会", "村委会", "居委会", "管委会", "协会", "办事处", "政府",
+)
+MIN_BEFORE_SUFFIX = 2  # characters naming it before the suffix: 赵银行 is a person, 金地物业 a firm
+MIN_ORGANISATION_LENGTH = 4  # in all: 五金店 names no one firm, 徐行五金店 does
+_TRAILING_BRACKET = re.compile(r"\([^()]*\)$")  # 某某投资中心(有限合伙), 某某物流有限公司(徐行分公司)
 # Legal forms at the end of a name, longest first: "嘉定物流有限责任公司" and "嘉定物流公司" are one company.
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "责任公司", "公司")
 NAME_KEY_MAX = 64  # parties.name_key's length
@@ -170,8 +185,12 @@ def _plain_name(name: str) -> str:
 
 
 def is_organisation(name: str | None) -> bool:
-    text = _plain_name(name or "")
-    return len(text) >= 3 and any(marker in text for marker in ORGANISATION_MARKERS)
+    """Whether a respondent's name is an organisation's: it ends with one of ORGANISATION_SUFFIXES
+    (once a trailing bracketed note is set aside), at least MIN_BEFORE_SUFFIX characters before it
+    and MIN_ORGANISATION_LENGTH in all. Written half-width, without spaces (_plain_name)."""
+    text = _TRAILING_BRACKET.sub("", _plain_name(name or ""))
+    return len(text) >= MIN_ORGANISATION_LENGTH and any(
+        text.endswith(suffix) and len(text) - len(suffix) >= MIN_BEFORE_SUFFIX for suffix in ORGANISATION_SUFFIXES)
 
 
 def respondent_key(name: str | None) -> str | None:

@@ -5,6 +5,7 @@ The SMS goes to a party's own mobile only (a landline cannot take it), is writte
 whatever the staff's language (it goes to the parties), and carries nothing of any other party:
 the party's own name, the case reference, when, where, and whom to call.
 """
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -92,10 +93,6 @@ def when_text(at: datetime, tz: tzinfo) -> str:
     return f"{local.month}月{local.day}日（星期{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 
-def weekday_text(at: datetime, tz: tzinfo) -> str:
-    return f"星期{WEEKDAYS[at.astimezone(tz).weekday()]}"
-
-
 @dataclass(frozen=True)
 class SessionText:
     """What every SMS of one session shares."""
@@ -150,3 +147,13 @@ def event_id(appointment_id: int, party_id: int) -> str:
 
 def cancel_event_id(appointment_id: int, party_id: int) -> str:
     return f"appointment:{appointment_id}:party:{party_id}:cancel"
+
+
+_EVENT_ID = re.compile(r"appointment:(\d+):party:\d+(:cancel)?")
+
+
+def parse_event_id(event_id: str) -> tuple[int | None, bool]:
+    """(the appointment id, whether it is the cancellation) of a session notice's event id;
+    (None, False) for any other event id."""
+    match = _EVENT_ID.fullmatch(event_id or "")
+    return (int(match.group(1)), bool(match.group(2))) if match else (None, False)

@@ -3,6 +3,8 @@
 A rule without a row in `hotspot_rules` runs with its default (core.hotspots.DEFAULTS): the
 migration seeds one row per rule, and a row is what an admin's edit changes. The warnings of a week
 are replaced whole by each scan of that week, so the dashboard and the handout read stored rows.
+Each scan also leaves its week's row in `hotspot_scans` (when, how many warnings, 0 included): a
+week whose scan found nothing is "scanned, no warnings", never mistaken for the week before.
 """
 from datetime import date, datetime
 from decimal import Decimal
@@ -62,3 +64,17 @@ class HotspotWarning(db.Model):
 
     def __repr__(self) -> str:
         return f"<HotspotWarning {self.week} {self.rule} {self.key} {self.count}>"
+
+
+class HotspotScan(db.Model):
+    """A week's scan: written with the week's warnings, in the same transaction, by every scan."""
+
+    __tablename__ = "hotspot_scans"
+    __table_args__ = (CheckConstraint("warnings >= 0", name="warnings_not_negative"),)
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday of the week the scan ran in
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    warnings: Mapped[int] = mapped_column(Integer)  # how many it found (the week's hotspot_warnings rows)
+
+    def __repr__(self) -> str:
+        return f"<HotspotScan {self.week} {self.warnings}>"

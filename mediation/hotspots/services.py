@@ -3,7 +3,9 @@ of the received_at index) that counts each group (village and category, compound
 category, respondent) and keeps the groups at the threshold, with the cases behind each (the newest
 core.hotspots.CASES_KEPT of them). The count is a window count, `count(*) OVER (PARTITION BY …)`,
 which is GROUP BY … HAVING count(*) >= N without a second read of the window's rows for the cases.
-Stored per week, so that the dashboard and the weekly handout read a handful of rows.
+Stored per week, so that the dashboard and the weekly handout read a handful of rows; each scan
+also records itself (`hotspot_scans`: the week, when, how many), so that a week whose scan found
+nothing reads "scanned, no warnings" and is never shown another week's warnings.
 
 The rules themselves (what is counted, the defaults, the sentences) are core/hotspots.py.
 """
@@ -17,7 +19,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..cases.models import Case, Party
 from ..core.addresses import mask_address_key
 from ..core.hotspots import (CASES_KEPT, EXPLANATIONS, NOT_COUNTED_STATUSES, RULE_CODES, WHY, Rule, RuleSettings,
-                             Warning, address_category_key, effective_rules, village_category_key, window_of)
+                             Warning, address_category_key, effective_rules, is_organisation, village_category_key,
+                             window_of)
+from ..core.identity import mask_name
 from ..core.statistics import week_of
 from ..core.town import Town
 from ..core.vocab import CATEGORIES
@@ -25,7 +29,7 @@ from ..db import DATABASE_ADVISORY_LOCK, advisory_key
 from ..extensions import db
 from ..organisation.models import Village
 from .heat import HeatTable, heat_table
-from .models import HotspotRule, HotspotWarning
+from .models import HotspotRule, HotspotScan, HotspotWarning
 
 log = logging.getLogger(__name__)
 
@@ -152,17 +156,20 @@ def scan(now: datetime, town: Town) -> list[Warning]:
 
 def hotspot_scan(now: datetime, town: Town) -> int:
     """The job (weekly, before the joint meeting; also the supervisors' "scan now"): this week's
-    warnings replaced by a fresh scan. Rows = warnings stored. Two scans at once queue: on
-    PostgreSQL an advisory lock, on SQLite the write lock the DELETE takes first."""
+    warnings replaced by a fresh scan, and the week's scan row (when, how many: 0 too) with them,
+    in the caller's transaction. Rows = warnings stored. Two scans at once queue: on PostgreSQL an
+    advisory lock, on SQLite the write lock the DELETE takes first."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(DATABASE_ADVISORY_LOCK), {"key": advisory_key(SCAN_LOCK_KEY)})
     monday = week_of(now, town.tz)
     db.session.execute(delete(HotspotWarning).where(HotspotWarning.week == monday))
+    db.session.execute(delete(HotspotScan).where(HotspotScan.week == monday))
     warnings = scan(now, town)
     if warnings:
         db.session.execute(insert(HotspotWarning), [
             {"week": monday, "rule": w.rule, "key": w.key, "count": w.count, "case_ids": w.case_ids,
              "details": w.details, "found_at": now} for w in warnings])
+    db.session.execute(insert(HotspotScan).values(week=monday, scanned_at=now, warnings=len(warnings)))
     log.info("hotspot scan %s: %s warnings", monday.isoformat(), len(warnings))
     return len(warnings)
 
@@ -186,9 +193,15 @@ class ShownWarning:
     found_at: datetime
 
 
-def latest_week(up_to: date) -> date | None:
-    """The last week at or before `up_to` whose scan found warnings."""
-    return db.session.scalar(select(func.max(HotspotWarning.week)).where(HotspotWarning.week <= up_to))
+def latest_scan(up_to: date) -> HotspotScan | None:
+    """The last week at or before `up_to` that was scanned, whatever its scan found (0 warnings too)."""
+    return db.session.scalar(select(HotspotScan).where(HotspotScan.week <= up_to)
+                             .order_by(HotspotScan.week.desc()).limit(1))
+
+
+def scan_of(week: date) -> HotspotScan | None:
+    """Week `week`'s own scan, None when that week was not scanned."""
+    return db.session.scalar(select(HotspotScan).where(HotspotScan.week == week))
 
 
 def village_names() -> dict[int, str]:
@@ -215,7 +228,10 @@ def shown(warning: HotspotWarning, villages: dict[int, str], town: Town, *, mask
         why["place"] = mask_address_key(d.get("place")) if masked else d.get("place", "")
         subject = f"{why['place']} · {why['category']}"
     elif warning.rule == Rule.SAME_RESPONDENT:
-        why["name"] = d.get("name", warning.key)
+        name = d.get("name", warning.key)
+        # Only an organisation's name is shown whole (a warning stored before the rule was narrowed
+        # may name a person: masked).
+        why["name"] = name if is_organisation(name) else mask_name(name)
         subject = why["name"]
     else:
         subject = why["category"]
@@ -245,8 +261,11 @@ def heat(since: datetime, until: datetime, villages: dict[int, str], total_label
 
 @dataclass
 class HotspotWeek:
-    """A week's warnings (the latest scan at or before it), grouped by rule, and the heat table."""
+    """A scanned week's warnings, grouped by rule, and the heat table. `week` and `found_at` are
+    the scan's (None: no scan); `asked` the week asked for, which a page says was not scanned when
+    it differs from `week`."""
 
+    asked: date
     week: date | None
     warnings: list[ShownWarning]
     by_rule: dict[str, list[ShownWarning]]
@@ -266,33 +285,37 @@ class HotspotWeek:
 
 
 def hotspot_week(up_to: date, now: datetime, town: Town, *, total_label: str, no_village_label: str,
-                 masked: bool = False) -> HotspotWeek:
-    """The latest scan's warnings at or before week `up_to`; the heat table over the village rule's
-    window ending at that scan (or at `now` when there was none). Five queries whatever the counts."""
+                 masked: bool = False, exact: bool = False) -> HotspotWeek:
+    """The warnings of the latest scanned week at or before week `up_to` (`exact`: of week `up_to`
+    itself, or none when it was not scanned), however few its scan found; the heat table over the
+    village rule's window ending at that scan (or at `now` when there was none). Five queries
+    whatever the counts."""
     rules = load_rules()
-    week = latest_week(up_to)
-    rows = week_warnings(week) if week is not None else []
+    found = scan_of(up_to) if exact else latest_scan(up_to)
+    rows = week_warnings(found.week) if found is not None else []
     villages = village_names()
     warnings = [shown(w, villages, town, masked=masked) for w in rows]
     by_rule: dict[str, list[ShownWarning]] = {}
     for w in warnings:
         by_rule.setdefault(w.rule, []).append(w)
-    found_at = max((w.found_at for w in rows), default=None)
+    found_at = found.scanned_at if found is not None else None
     until = found_at or now
     window = next(r for r in rules if r.code == Rule.VILLAGE_CATEGORY).window
     table = heat(until - window, until, villages, total_label, no_village_label)
-    return HotspotWeek(week, warnings, by_rule, found_at, table, until - window, until, rules)
+    return HotspotWeek(up_to, found.week if found is not None else None, warnings, by_rule, found_at, table,
+                       until - window, until, rules)
 
 
 def weekly_hotspots(monday: date, now: datetime, town: Town, *, total_label: str = "合计",
                     no_village_label: str = "未填村", with_references: bool = True) -> HotspotWeek:
     """For the weekly handout of week `monday`: the warnings of the scan that prepared the meeting
-    following that week (the scan runs in the meeting's week, the week after `monday`), else the
-    latest before; house numbers masked (the handout goes to every office at the table).
-    `with_references` False (a reader scoped to some cases) leaves out the case references: the
-    warnings and their figures are the town's, the cases behind them may be others'."""
+    following that week (the scan runs in the meeting's week, the week after `monday`), and only
+    that scan: when that week was not scanned (yet) the section says so, never showing an earlier
+    week's warnings as this meeting's. House numbers masked (the handout goes to every office at
+    the table). `with_references` False (a reader scoped to some cases) leaves out the case
+    references: the warnings and their figures are the town's, the cases behind them may be others'."""
     week = hotspot_week(monday + timedelta(days=7), now, town, total_label=total_label,
-                        no_village_label=no_village_label, masked=True)
+                        no_village_label=no_village_label, masked=True, exact=True)
     if not with_references:
         for w in week.warnings:
             w.references = []
@@ -300,16 +323,18 @@ def weekly_hotspots(monday: date, now: datetime, town: Town, *, total_label: str
 
 
 def dashboard_panel(now: datetime, town: Town) -> dict:
-    """The supervisors' dashboard: how many warnings of each rule this week (the latest scan), and
-    the largest few. Three queries."""
-    week = latest_week(week_of(now, town.tz))
-    rows = week_warnings(week) if week is not None else []
+    """The supervisors' dashboard: how many warnings of each rule this week's scan found, and the
+    largest few; `scanned` False (and nothing counted) while this week has not been scanned, an
+    earlier week's warnings are not this week's. At most three queries."""
+    week = week_of(now, town.tz)
+    found = scan_of(week)
+    rows = week_warnings(week) if found is not None else []
     villages = village_names() if rows else {}
     warnings = [shown(w, villages, town) for w in rows]
     counts = {code: sum(1 for w in warnings if w.rule == code) for code in RULE_CODES}
     top = sorted(warnings, key=lambda w: -w.count)[:5]
-    return {"week": week, "counts": counts, "total": len(warnings), "top": top, "codes": RULE_CODES, "why": WHY,
-            "found_at": max((w.found_at for w in warnings), default=None)}
+    return {"week": week, "scanned": found is not None, "counts": counts, "total": len(warnings), "top": top,
+            "codes": RULE_CODES, "why": WHY, "found_at": found.scanned_at if found is not None else None}
 
 
 def warning_cases(warning: HotspotWarning) -> list[Case]:

@@ -68,9 +68,14 @@ def sign(secret: str, body: bytes) -> str:
 
 def check_url(url: str) -> str | None:
     """Why `url` cannot be posted to, or None."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Give an http:// or https:// address."
+    problem = "Give an http:// or https:// address."
+    try:  # a bracket left open ("http://[::1") or a port out of range or not a number is no address
+        parts = urlsplit(url or "")
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        return problem
+    if parts.scheme not in ("http", "https") or not host:
+        return problem
     return None
 
 

@@ -7,7 +7,7 @@ has an active callback. Cases call these beside the change that causes the messa
 message exists exactly when the change does.
 """
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -195,8 +195,15 @@ def callbacks() -> dict[str, ChannelCallback | None]:
     return {channel: rows.get(channel) for channel in CALLBACK_CHANNELS}
 
 
-def retry_failed(message_id: int, now: datetime) -> bool:
-    """Put a given-up message back in the queue, due now, with its attempts counted afresh."""
+def retry_failed(message_id: int, now: datetime, may_retry: Callable[[str], bool] | None = None) -> bool:
+    """Put a given-up message back in the queue, due now, with its attempts counted afresh; False
+    when it is not given up, or `may_retry` (given its event id) says it may not go any more, e.g.
+    the notice of a session since called off (the layer that knows what the event is says so)."""
+    if may_retry is not None:
+        event_id = db.session.scalar(select(OutboxMessage.event_id).where(OutboxMessage.id == message_id,
+                                                                          OutboxMessage.status == FAILED))
+        if event_id is None or not may_retry(event_id):
+            return False
     result = db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
                                                             OutboxMessage.status == FAILED)
                                 .values(status=PENDING, attempts=0, next_attempt_at=now, done_at=None))

@@ -11,7 +11,7 @@ from ..core.ministry import COLUMN_NOTES, GROUP_SIZE
 from ..core.permissions import Page
 from ..core.statistics import SOURCE_LABELS, Source
 from ..extensions import db
-from ..forms_common import MAX_ID
+from ..forms_common import MAX_ID, whole_number
 from ..organisation.models import Office
 from ..organisation.town import current_town
 from .excel import ministry_workbook
@@ -32,9 +32,8 @@ def _committee(committees: list[Office]) -> Office | None:
     raw = request.args.get("office", "")
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise BadRequestMessage(_("Choose a committee from the list."))
-    office = next((o for o in committees if o.id == int(raw)), None)
+    office_id = whole_number(raw, 1, MAX_ID)
+    office = next((o for o in committees if o.id == office_id), None)
     if office is None:
         raise BadRequestMessage(_("Choose a committee from the list."))
     return office

@@ -38,8 +38,8 @@ def _names(by: str, reader: User | None) -> dict[int, str]:
 def performance_rows(by: str, first: date, last: date, now: datetime, town: Town, reader: User | None = None,
                      unassigned: str = "") -> tuple[list[PerformanceRow], PerformanceRow]:
     """The table for `by` ("mediator" or "committee"): open and overdue as of `now`, the rest for the closings
-    and return visits in [first, last], with the case-file review's grades (as adjusted) of the cases whose
-    current closing is in the period (a review is of the case's last closing)."""
+    and return visits in [first, last], with the case-file review's grades (as adjusted) of the closings in
+    the period, each closing with its own review (an earlier closing a reopen undid keeps the one it had)."""
     if by not in BY:
         raise ValueError(by)
     group = _grouping(by)
@@ -60,9 +60,22 @@ def performance_rows(by: str, first: date, last: date, now: datetime, town: Town
         .where(ReturnVisit.visited_at >= start, ReturnVisit.visited_at < end, scope)
         .group_by(group, ReturnVisit.satisfaction)).all()
     grade = func.coalesce(CaseReview.adjusted_grade, CaseReview.grade)
-    grade_rows = db.session.execute(
+    grade_rows = db.session.execute(  # each closing with its own review (a review is of one closing)
         select(group, grade, func.count()).select_from(closings)
-        .join(Case, Case.id == closings.c.case_id).join(CaseReview, CaseReview.case_id == Case.id)
-        .where(closings.c.earlier == 0, scope).group_by(group, grade)).all()
-    return performance_table(_names(by, reader), open_rows, closed_rows, visit_rows, grade_rows,
-                             unassigned=unassigned)
+        .join(Case, Case.id == closings.c.case_id)
+        .join(CaseReview, and_(CaseReview.case_id == closings.c.case_id, CaseReview.closed_at == closings.c.closed_at))
+        .where(scope).group_by(group, grade)).all()
+    names = _names(by, reader)
+    others = {row[0] for rows in (open_rows, closed_rows, visit_rows, grade_rows) for row in rows} - set(names) - {None}
+    names.update(_other_names(by, others))
+    return performance_table(names, open_rows, closed_rows, visit_rows, grade_rows, unassigned=unassigned)
+
+
+def _other_names(by: str, ids: set[int]) -> dict[int, str]:
+    """Names for those the rows bring beyond the active list (a mediator who has left, a supervisor
+    assigned as mediator, an office closed since): one query, run whatever the rows, so the count is fixed."""
+    if by == "mediator":
+        rows = db.session.execute(select(User.id, User.display_name, Office.name).join(Office, Office.id == User.office_id)
+                                  .where(User.id.in_(ids))).all()
+        return {uid: f"{name}（{office}）" for uid, name, office in rows}
+    return dict(db.session.execute(select(Office.id, Office.name).where(Office.id.in_(ids))).all())

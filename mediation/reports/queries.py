@@ -13,7 +13,6 @@ from ..cases.access import case_in_scope, in_scope
 from ..cases.models import (Case, CaseOutcome, CaseOutcomeHistory, MediationSession, ReturnVisit, Supervision,
                             TimelineEvent)
 from ..cases.consultation_models import Consultation
-from ..cases.consultations import case_consultations
 from ..cases.queries import is_due, is_open
 from ..core.deadlines import DueState, DueWindow
 from ..core.lifecycle import Status
@@ -318,11 +317,6 @@ def closed_cases(first: date, last: date, town: Town, reader: User | None = None
 # ---------------------------------------------------------------------------------------------
 # One case, for its file and its agreement
 # ---------------------------------------------------------------------------------------------
-
-def case_file_consultations(case: Case) -> list[Consultation]:
-    """The case's questions (难题会诊) and answers for its file: one query."""
-    return case_consultations(case.id)
-
 
 def load_case_file(case: Case) -> Case:
     """Everything a case file prints, in a fixed number of queries."""

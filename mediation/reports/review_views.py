@@ -1,6 +1,6 @@
 """The 卷宗评查 downloads: the monthly review sheet and the subsidy table (以案定补) as Excel, the
 same figures as the printable pages (review/views.py). Exports are audited."""
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from ..core.review import GRADES
 from ..extensions import db
 from ..organisation.town import current_town
 from ..review import services
+from .requests import attachment
 from .review_excel import review_workbook, subsidy_workbook
 
 bp = Blueprint("review_exports", __name__, url_prefix="/review")
@@ -26,12 +27,6 @@ def _month():
     start, end = services.month_span(year, month, town)
     services.review_month(start, end, now, town)
     return f"{year:04d}-{month:02d}", start, end
-
-
-def _attachment(body: bytes, filename: str) -> Response:
-    response = Response(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _bad(err: services.BadMonth):
@@ -52,7 +47,7 @@ def monthly_xlsx():
     audit.record("export", current_user, "case_review", month, document="review_sheet", format="xlsx",
                  at=request_now(), ip=request.remote_addr)
     db.session.commit()
-    return _attachment(body, f"case-file-review-{month}.xlsx")
+    return attachment(body, XLSX, f"case-file-review-{month}.xlsx")
 
 
 @bp.route("/subsidy.xlsx")
@@ -67,4 +62,4 @@ def subsidy_xlsx():
     audit.record("export", current_user, "case_review", month, document="subsidy", format="xlsx", at=request_now(),
                  ip=request.remote_addr)
     db.session.commit()
-    return _attachment(body, f"per-case-subsidy-{month}.xlsx")
+    return attachment(body, XLSX, f"per-case-subsidy-{month}.xlsx")

@@ -14,6 +14,7 @@ from ..auth import audit
 from ..auth.permissions import page_required
 from ..core.permissions import Page
 from ..cases.access import get_visible_case_or_404, sees_personal_data, visibility_clause
+from ..cases.consultations import case_consultations
 from ..core.numerals import chinese_numeral
 from ..core.risk import RULES_BY_CODE
 from ..core.statistics import SOURCE_LABELS, Source, week_before_meeting, week_of, week_start
@@ -227,7 +228,7 @@ def committee_name(case) -> str:
 def case_file(reference: str):
     case = get_visible_case_or_404(current_user, reference)
     return _print(case, "file", "reports/case_file.html", risk_rules=RULES_BY_CODE, now=request_now(),
-                  consultations=queries.case_file_consultations(case))
+                  consultations=case_consultations(case.id))
 
 
 def _agreement(reference: str, pdf: bool):

@@ -1,9 +1,13 @@
 """卷宗评查 and 以案定补 as data: the checklist's items and weights, where the grades begin, the
-subsidy per case by category and grade, and each closed case's review.
+subsidy per case by category and grade, and the review of each closing of a case.
 
 A review keeps what the rules computed (score, grade, which items passed) beside a reviewer's
 adjustment (grade, reason, who, when): re-computing rewrites only the computed columns, so an
-adjustment stands, and the computed grade is always there to compare with it."""
+adjustment stands, and the computed grade is always there to compare with it.
+
+A review belongs to one closing, (case_id, closed_at): a reopened case keeps the review of the file
+as it was closed (and the month that closing counted in keeps its figures); the file closed again is
+reviewed afresh, and an adjustment of the earlier closing never carries over to it."""
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..cases.models import Case
-from ..core.review import GRADES
+from ..core.review import GRADES, effective_grade
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 
@@ -59,8 +63,12 @@ class SubsidyRate(db.Model):
 
 
 class CaseReview(db.Model):
+    """The review of one closing of a case: the current outcome's, or an earlier one's (now in
+    case_outcome_history) with the same closed_at. Rows are never moved to another closing."""
+
     __tablename__ = "case_reviews"
     __table_args__ = (
+        UniqueConstraint("case_id", "closed_at"),
         CheckConstraint(f"grade IN ({_GRADE_LIST})", name="grade_known"),
         CheckConstraint(f"adjusted_grade IS NULL OR adjusted_grade IN ({_GRADE_LIST})", name="adjusted_grade_known"),
         CheckConstraint("(adjusted_grade IS NULL AND adjusted_reason IS NULL AND adjusted_by_id IS NULL AND "
@@ -69,7 +77,8 @@ class CaseReview(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the reviewed closing's: the month it counts in
     score: Mapped[int] = mapped_column(Integer)
     grade: Mapped[str] = mapped_column(String(12))
     items: Mapped[dict] = mapped_column(JSON, default=dict)  # {item code: passed, or null when it did not apply}
@@ -84,4 +93,4 @@ class CaseReview(db.Model):
 
     @property
     def final_grade(self) -> str:
-        return self.adjusted_grade or self.grade
+        return effective_grade(self.grade, self.adjusted_grade)

@@ -1,6 +1,11 @@
-"""卷宗评查 services: compute and store every closed case's review, adjust a grade, read a month's
+"""卷宗评查 services: compute and store the review of every closing, adjust a grade, read a month's
 reviews and subsidies. The rules are core/review.py; the data they read (weights, thresholds,
 rates) is in review/models.py.
+
+A review is of one closing (case_id, closed_at). Only a case's current closing (case_outcomes) is
+ever computed; a reopen leaves the review of the closing it undid as it was, and a month's sheet and
+subsidy select the reviews by the closing's time, so a month already reported keeps its figures and
+a case closed again counts, with its new review, in the month it closed again.
 
 Everything here runs a fixed number of statements: reviews are computed a batch at a time (the
 cases and what they hang on in five statements, one upsert), a month's sheet is one query and its
@@ -11,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, selectinload
 
 from ..auth.models import User
-from ..cases.models import Case, CaseOutcome, MediationSession, ReturnVisit, TimelineEvent
+from ..cases.models import Case, CaseOutcome, CaseOutcomeHistory, MediationSession, ReturnVisit, TimelineEvent
 from ..core import review as rules
 from ..core.errors import N_, DomainError
 from ..core.lifecycle import Status
@@ -108,8 +113,14 @@ def facts_for(case: Case, sessions_logged: int, return_visit_done: bool) -> Revi
         closed_at=case.closed_at, conclude_by=case.conclude_by)
 
 
+def _of_current_closing():
+    """The join of a case's current outcome to the review of that same closing."""
+    return and_(CaseReview.case_id == CaseOutcome.case_id, CaseReview.closed_at == CaseOutcome.closed_at)
+
+
 def _stale(rules_changed_at: datetime | None):
-    """A review to (re)compute: none yet, or computed before the case or the rules last changed."""
+    """A current closing's review to (re)compute: none yet for this closing, or computed before the
+    case or the rules last changed."""
     conditions = [CaseReview.id.is_(None), CaseReview.computed_at < Case.updated_at]
     if rules_changed_at is not None:
         conditions.append(CaseReview.computed_at < rules_changed_at)
@@ -121,9 +132,10 @@ def _reviewable():
 
 
 def due_for_review(rules_now: Rules, where=None) -> list[int]:
-    """Ids of closed cases whose review is missing or stale (one statement), narrowed by `where`."""
+    """Ids of closed cases whose current closing's review is missing or stale (one statement),
+    narrowed by `where`. The reviews of earlier closings (a reopen undid them) are never looked at."""
     stmt = (select(Case.id).join(CaseOutcome, CaseOutcome.case_id == Case.id)
-            .outerjoin(CaseReview, CaseReview.case_id == Case.id)
+            .outerjoin(CaseReview, _of_current_closing())
             .where(_reviewable(), _stale(rules_now.changed_at)).order_by(Case.id))
     if where is not None:
         stmt = stmt.where(where)
@@ -131,9 +143,10 @@ def due_for_review(rules_now: Rules, where=None) -> list[int]:
 
 
 def review_closed_cases(now: datetime, town: Town, case_ids: Iterable[int] | None = None) -> int:
-    """Compute and store the review of each closed case whose review is missing or stale (or of
-    `case_ids`, closed ones only, stale or not); returns how many were written. A job function
-    (daily), and what the pages call for the cases they show. An adjustment is never touched."""
+    """Compute and store the review of each closed case's current closing whose review is missing or
+    stale (or of `case_ids`, closed ones only, stale or not); returns how many were written. A job
+    function (daily), and what the pages call for the cases they show. An adjustment is never
+    touched, and stays with its closing: a closing after a reopen starts with none."""
     current = load_rules()
     if case_ids is None:
         ids = due_for_review(current)
@@ -165,19 +178,20 @@ def _review_batch(ids: Sequence[int], current: Rules, now: datetime) -> int:
     for case in cases:
         result = rules.review(facts_for(case, sessions.get(case.id, 0), case.id in visited),
                               current.items, current.grades)
-        rows.append({"case_id": case.id, "score": result.score, "grade": result.grade,
-                     "items": result.items, "computed_at": now})
+        rows.append({"case_id": case.id, "closed_at": case.outcome.closed_at, "score": result.score,
+                     "grade": result.grade, "items": result.items, "computed_at": now})
     _upsert(rows)
     return len(rows)
 
 
 def _upsert(rows: list[dict]) -> None:
-    """One INSERT … ON CONFLICT (case_id) DO UPDATE of the computed columns only: an adjustment
-    (adjusted_*) stays as the reviewer left it, and two computations at once do not collide."""
+    """One INSERT … ON CONFLICT (case_id, closed_at) DO UPDATE of the computed columns only: the
+    same closing's adjustment (adjusted_*) stays as the reviewer left it, a new closing gets a row
+    of its own (without one), and two computations at once do not collide."""
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     table = CaseReview.__table__
     stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.case_id], set_={
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.case_id, table.c.closed_at], set_={
         "score": stmt.excluded.score, "grade": stmt.excluded.grade, "items": stmt.excluded["items"],
         "computed_at": stmt.excluded.computed_at})
     db.session.execute(stmt, rows)
@@ -199,12 +213,14 @@ class CaseReviewView:
 
 
 def case_review(case: Case, now: datetime, town: Town) -> CaseReviewView:
-    """The review of one closed case, computed first when missing or stale, with its checks."""
+    """The review of one closed case's current closing, computed first when missing or stale, with
+    its checks. None for a case not closed (a reopened one too: its earlier review is the month's)."""
     current = load_rules()
     closed = case.status in REVIEWED_STATUSES and case.outcome is not None
     if closed and due_for_review(current, Case.id == case.id):
         _review_batch([case.id], current, now)
-    stored = db.session.scalar(select(CaseReview).where(CaseReview.case_id == case.id)) if closed else None
+    stored = db.session.scalar(select(CaseReview).where(
+        CaseReview.case_id == case.id, CaseReview.closed_at == case.outcome.closed_at)) if closed else None
     result = None
     if closed:
         sessions = db.session.scalar(select(func.count()).select_from(MediationSession)
@@ -250,21 +266,42 @@ def month_span(year: int, month: int, town: Town) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _in_month(start: datetime, end: datetime):
-    return and_(_reviewable(), CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end)
-
-
 def review_month(start: datetime, end: datetime, now: datetime, town: Town) -> int:
-    """Compute the missing or stale reviews of the cases closed in [start, end)."""
+    """Compute the missing or stale reviews of the current closings in [start, end) (the earlier
+    closings in it keep the reviews they had)."""
     current = load_rules()
-    ids = due_for_review(current, _in_month(start, end))
+    ids = due_for_review(current, and_(CaseOutcome.closed_at >= start, CaseOutcome.closed_at < end))
     written = 0
     for first in range(0, len(ids), BATCH):
         written += _review_batch(ids[first:first + BATCH], current, now)
     return written
 
 
-WORKER = func.coalesce(Case.mediator_id, CaseOutcome.closed_by_id)  # the assigned mediator, else who closed it
+def _closings(start: datetime, end: datetime):
+    """Every closing in [start, end) as a subquery (case_id, outcome, closed_at, closed_by_id): the
+    current outcomes and the earlier ones a reopen moved into the history (as reports.queries._closings
+    counts them). Each branch is a range on its own closed_at index; UNION ALL, one statement."""
+    def branch(table):
+        return (select(table.case_id.label("case_id"), table.outcome.label("outcome"),
+                       table.closed_at.label("closed_at"), table.closed_by_id.label("closed_by_id"))
+                .where(table.closed_at >= start, table.closed_at < end))
+    return union_all(branch(CaseOutcome), branch(CaseOutcomeHistory)).subquery("closings")
+
+
+def _month_reviews(start: datetime, end: datetime):
+    """(the closings subquery, the worker expression) for the sheets: a review counts in the month
+    of its closing (review.closed_at), joined to that closing for the outcome and who closed it."""
+    closings = _closings(start, end)
+    worker = func.coalesce(Case.mediator_id, closings.c.closed_by_id)  # the assigned mediator, else who closed it
+    return closings, worker
+
+
+def _from_month_reviews(stmt, closings, start: datetime, end: datetime):
+    """`stmt` over the reviews whose closing is in [start, end), each joined to its closing and case."""
+    return (stmt.select_from(CaseReview)
+            .join(closings, and_(closings.c.case_id == CaseReview.case_id, closings.c.closed_at == CaseReview.closed_at))
+            .join(Case, Case.id == CaseReview.case_id)
+            .where(CaseReview.closed_at >= start, CaseReview.closed_at < end))
 
 
 @dataclass(frozen=True)
@@ -299,17 +336,17 @@ class Group:
 
 
 def sheet_rows(start: datetime, end: datetime) -> list[SheetRow]:
-    """Every case closed in [start, end) with its review: one statement."""
+    """Every closing in [start, end) with its review, an earlier closing of a case reopened since
+    too (with the review it had): one statement."""
+    closings, worker_id = _month_reviews(start, end)
     worker = aliased(User)
-    stmt = (select(Case.reference, Case.category, CaseOutcome.outcome, CaseOutcome.closed_at, Case.lead_office_id,
-                   Office.name, WORKER.label("worker_id"), worker.display_name, CaseReview.score, CaseReview.grade,
-                   CaseReview.adjusted_grade)
-            .join(CaseOutcome, CaseOutcome.case_id == Case.id)
-            .join(CaseReview, CaseReview.case_id == Case.id)
+    stmt = select(Case.reference, Case.category, closings.c.outcome, CaseReview.closed_at, Case.lead_office_id,
+                  Office.name, worker_id.label("worker_id"), worker.display_name, CaseReview.score, CaseReview.grade,
+                  CaseReview.adjusted_grade)
+    stmt = (_from_month_reviews(stmt, closings, start, end)
             .outerjoin(Office, Office.id == Case.lead_office_id)
-            .outerjoin(worker, worker.id == WORKER)
-            .where(_in_month(start, end))
-            .order_by(Office.name, CaseOutcome.closed_at, Case.id))
+            .outerjoin(worker, worker.id == worker_id)
+            .order_by(Office.name, CaseReview.closed_at, Case.id))
     return [SheetRow(*row) for row in db.session.execute(stmt)]
 
 
@@ -375,19 +412,18 @@ class SubsidyTable:
 
 
 def subsidy_table(start: datetime, end: datetime) -> SubsidyTable:
-    """以案定补 for the cases closed in [start, end): cases × the rate for their category and grade
-    (the adjusted grade when a reviewer set one), per committee and per mediator. One GROUP BY and
-    the rates (two statements)."""
+    """以案定补 for the closings in [start, end) (those of cases reopened since too, as reviewed then):
+    cases × the rate for their category and grade (the adjusted grade when a reviewer set one), per
+    committee and per mediator. One GROUP BY and the rates (two statements)."""
     final = func.coalesce(CaseReview.adjusted_grade, CaseReview.grade)
+    closings, worker_id = _month_reviews(start, end)
     worker = aliased(User)
-    stmt = (select(Case.lead_office_id, Office.name, WORKER.label("worker_id"), worker.display_name, Case.category,
-                   final.label("final_grade"), func.count().label("cases"))
-            .join(CaseOutcome, CaseOutcome.case_id == Case.id)
-            .join(CaseReview, CaseReview.case_id == Case.id)
+    stmt = select(Case.lead_office_id, Office.name, worker_id.label("worker_id"), worker.display_name, Case.category,
+                  final.label("final_grade"), func.count().label("cases"))
+    stmt = (_from_month_reviews(stmt, closings, start, end)
             .outerjoin(Office, Office.id == Case.lead_office_id)
-            .outerjoin(worker, worker.id == WORKER)
-            .where(_in_month(start, end))
-            .group_by(Case.lead_office_id, Office.name, WORKER, worker.display_name, Case.category, final))
+            .outerjoin(worker, worker.id == worker_id)
+            .group_by(Case.lead_office_id, Office.name, worker_id, worker.display_name, Case.category, final))
     counts = db.session.execute(stmt).all()
     rates = rate_table()
     order = {g.value: n for n, g in enumerate(GRADES)}

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..notifications.services import notify_once, supervisor_ids
 from ..organisation.models import Office
 from .models import ScreeningReport
-from .services import load_rules
+from .services import REPORTING_ROLES, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def screening_reminders(now: datetime, town: Town) -> int:
     members: dict[int, list[int]] = {}
     if offices:
         for user_id, office_id in db.session.execute(
-                select(User.id, User.office_id).where(User.office_id.in_(offices), User.active.is_(True))
+                select(User.id, User.office_id).where(User.office_id.in_(offices), User.active.is_(True),
+                                                      User.role.in_([r.value for r in REPORTING_ROLES]))
                 .order_by(User.id)):
             members.setdefault(office_id, []).append(user_id)
     notices = []

@@ -126,7 +126,8 @@ def save_report(office: Office, month: date, figures: Figures, user: User, *, no
                                  **values)
         db.session.add(report)
     else:
-        if version is not None and version != report.version:
+        # No version: the page was opened before any report existed, so someone else submitted first.
+        if version is None or version != report.version:
             raise StaleReport(N_("Someone else of your committee revised this report after you opened it. Nothing "
                                  "was saved: check the report as it is now, then revise it again."))
         for name, value in values.items():

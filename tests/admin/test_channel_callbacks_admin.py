@@ -138,6 +138,9 @@ def test_blank_secret_keeps_the_old_one_and_a_typed_one_is_never_shown(client, d
     ({"url": "ftp://12345.example.cn/x", "secret": "a-long-enough-secret-123"}, "url", "http:// 或 https://"),
     ({"url": "javascript:alert(1)", "generate": "y"}, "url", "http:// 或 https://"),
     ({"url": "https://" + "a" * 500 + ".cn", "generate": "y"}, "url", "500"),
+    ({"url": "http://[::1", "generate": "y"}, "url", "http:// 或 https://"),  # urlsplit refuses it
+    ({"url": "http://example.com:99999/x", "generate": "y"}, "url", "http:// 或 https://"),  # no such port
+    ({"url": "https://example.com:port/x", "generate": "y"}, "url", "http:// 或 https://"),
     ({"url": "", "generate": "y"}, "url", "必填"),
     ({"url": URL, "secret": "short"}, "secret", "至少 16 个字符"),
     ({"url": URL, "secret": "has a space in the secret ok"}, "secret", "空格"),
@@ -160,6 +163,16 @@ def test_bad_input_is_the_fields_error_and_changes_nothing(client, db, users, lo
     assert (row.url, row.secret, row.active, row.updated_at) == (before.url, before.secret, before.active,
                                                                  before.updated_at)
     assert _audits(db) == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:8080:/x", "http://example.com:99999/x",
+                                 "https://example.com:port/x"])
+def test_the_service_refuses_an_address_urlsplit_cannot_read(db, url):
+    with pytest.raises(ValueError) as refused:
+        set_callback("hotline_12345", url, OLD_SECRET)
+    assert str(refused.value) == "url"  # the field it names, not urlsplit's own error
+    db.session.rollback()
+    assert _row(db) is None
 
 
 def test_a_new_callback_needs_a_secret(client, db, users, login):

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from mediation.core.statistics import week_of
 from mediation.db import utcnow
+from mediation.hotspots.services import hotspot_scan
 from mediation.intake.services import CaseData, PartyData, register_case
 from mediation.organisation.town import current_town
 
@@ -37,7 +39,7 @@ def test_supervisor_scans_opens_a_warning_and_follows_it_to_its_cases(db, town, 
     page = new_page(**DESKTOP)
     sign_in(page, users["supervisor"], lang="zh_CN")
     page.goto("/hotspots/")
-    expect(page.locator("#hotspot-week")).to_contain_text("尚无扫描发现预警")
+    expect(page.locator("#hotspot-week")).to_contain_text("尚未进行过扫描")
     with page.expect_navigation():
         page.locator("#scan-now").click()
     expect(page.locator(".alert-success")).to_contain_text("扫描完成：本周预警 3 条")
@@ -75,3 +77,30 @@ def test_supervisor_scans_opens_a_warning_and_follows_it_to_its_cases(db, town, 
     expect(phone.locator("#warning-cases .warning-case")).to_have_count(3)
     no_horizontal_scroll(phone, "hotspot warning on a phone")
     artifacts.shot(phone, "warning-phone")
+
+
+def test_a_scan_that_finds_nothing_says_so_not_last_weeks_warnings(db, town, users, new_page, sign_in):
+    """Last week's scan found the cluster; this week's finds nothing (the cases are older than the
+    rules' four weeks by now): the list shows this week, scanned, with no warnings."""
+    now = utcnow()
+    for n in range(3):
+        data = CaseData(channel="walk_in", received_at=now - timedelta(days=30 + n), category="邻里",
+                        summary=f"邻里纠纷{n}", village_id=town["villages"]["xiaomiao"].id,
+                        parties=[PartyData(f"王{n}明", "applicant", f"1380000000{n}"), PartyData("李四", "respondent")])
+        register_case(data, users["supervisor"], now=now, town=current_town())
+    assert hotspot_scan(now - timedelta(days=7), current_town()) == 1
+    db.session.commit()
+    db.session.rollback()
+
+    page = new_page(**DESKTOP)
+    sign_in(page, users["supervisor"], lang="zh_CN")
+    page.goto("/hotspots/")
+    expect(page.locator("#hotspot-not-scanned")).to_contain_text("尚未扫描")
+    expect(page.locator(".hotspot-warning")).to_have_count(1)  # last week's, under the notice
+    with page.expect_navigation():
+        page.locator("#scan-now").click()
+    expect(page.locator(".alert-success").first).to_contain_text("扫描完成：本周预警 0 条")
+    expect(page.locator("#hotspot-week")).to_contain_text(f"{week_of(now, current_town().tz).isoformat()} 所在周的扫描")
+    expect(page.locator("#hotspot-none")).to_contain_text("未发现预警")
+    expect(page.locator(".hotspot-warning")).to_have_count(0)
+    expect(page.locator("#hotspot-not-scanned")).to_have_count(0)

@@ -9,8 +9,9 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from mediation.auth.models import AuditEvent
 from mediation.cases.appointment_models import SessionAppointment
 from mediation.cases.appointments import cancel, schedule
 from mediation.cases.models import TimelineEvent
@@ -21,7 +22,9 @@ from mediation.db import utcnow
 from mediation.intake.services import PartyData
 from mediation.jobs.runner import run_job
 from mediation.organisation.town import current_town
+from mediation.outbox.delivery import deliver_outbox
 from mediation.outbox.models import OutboxMessage
+from mediation.outbox.services import sms
 from tests.factories import VALID_ID, VALID_PHONE
 from tests.outbox.test_outbox import Receiver
 
@@ -228,6 +231,8 @@ def test_cancelling_tells_those_who_were_told_and_the_job_records_each_once(app,
     login(users["mediator"])
     assert post_new(client, case, form_data(case)).status_code == 303
     [appointment] = appointments(db)
+    assert deliver_outbox(utcnow(), current_town()) == 2  # the notices went (recorded)
+    db.session.commit()
     url = f"/cases/{case.reference}/appointments/{appointment.id}/cancel"
     response = client.post(url, data={"reason": " "})
     assert response.status_code == 422 and "invalid-feedback" in response.get_data(as_text=True)
@@ -248,7 +253,7 @@ def test_cancelling_tells_those_who_were_told_and_the_job_records_each_once(app,
     assert len(messages(db)) == 4
     # The deliver job, as the scheduler runs it: each message recorded once, with its delivery id.
     now = utcnow() + timedelta(seconds=5)
-    assert run_job("deliver_outbox", now).rows == 4
+    assert run_job("deliver_outbox", now).rows == 2
     assert run_job("deliver_outbox", now + timedelta(minutes=5)).rows == 0
     done = messages(db)
     assert [(m.status, m.attempts) for m in done] == [("recorded", 1)] * 4
@@ -258,6 +263,84 @@ def test_cancelling_tells_those_who_were_told_and_the_job_records_each_once(app,
     assert page.count('class="sms-cancel-status" data-status="recorded"') == 2
     assert 'class="print-notice"' not in page  # a cancelled session has no notice to print
     assert "13812345678" not in page  # the reason is scrubbed on the masked page
+
+
+def status_of(db, message_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(OutboxMessage, message_id).status
+
+
+def _set_status(db, event_id: str, status: str) -> None:
+    """The outbox's own record of a notice (the deliver job's, here set directly): pending, sent, recorded, failed."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.event_id == event_id)
+                       .values(status=status, done_at=None if status == "pending" else utcnow()))
+    db.session.commit()
+
+
+def test_cancelling_gives_up_the_notices_not_sent_and_tells_only_those_who_were_told(client, login, users, make_case,
+                                                                                     db):
+    four = parties() + [PartyData("赵六", "respondent", "13700002222", "", "")]
+    case = make_case(Status.IN_MEDIATION, parties=four)
+    login(users["mediator"])
+    assert post_new(client, case, form_data(case)).status_code == 303
+    [appointment] = appointments(db)
+    zhang, li, _wang, zhao = case.parties
+    notice = {p.id: f"appointment:{appointment.id}:party:{p.id}" for p in (zhang, li, zhao)}
+    _set_status(db, notice[zhang.id], "sent")  # went through the gateway
+    _set_status(db, notice[zhao.id], "failed")  # given up: 赵六 never heard of the session
+    # 李四's is still waiting (the gateway is down, say): it must never go now.
+    assert client.post(f"/cases/{case.reference}/appointments/{appointment.id}/cancel",
+                       data={"reason": "改期"}).status_code == 303
+    by_event = {m.event_id: m for m in messages(db)}
+    pending = by_event[notice[li.id]]
+    assert (pending.status, pending.last_error, pending.next_attempt_at) == ("failed", "session cancelled", None)
+    assert pending.done_at is not None
+    assert by_event[notice[zhang.id]].status == "sent" and by_event[notice[zhao.id]].last_error is None
+    # The cancellation goes to 张三 only: 李四 and 赵六 were never told of the session.
+    assert sorted(e for e in by_event if e.endswith(":cancel")) == [f"{notice[zhang.id]}:cancel"]
+    assert events(db, case, "cancel_session")[0].details["sms"] == 1
+    # The deliver job sends the cancellation only; the given-up notice stays given up.
+    assert run_job("deliver_outbox", utcnow() + timedelta(seconds=5)).rows == 1
+    assert messages(db)[-1].event_id == f"{notice[zhang.id]}:cancel"
+    assert {m.event_id: m.status for m in messages(db)}[notice[li.id]] == "failed"
+    # The admin cannot put a cancelled session's notice back in the queue; the cancellation, yes.
+    login(users["admin"])
+    for event_id in (notice[li.id], notice[zhao.id]):
+        answer = client.post(f"/admin/outbox/{by_event[event_id].id}/retry", follow_redirects=True)
+        assert "该通知所属的调解已取消或已开始" in answer.get_data(as_text=True)
+        assert {m.event_id: m.status for m in messages(db)}[event_id] == "failed"
+    cancellation = messages(db)[-1]
+    _set_status(db, cancellation.event_id, "failed")
+    assert client.post(f"/admin/outbox/{cancellation.id}/retry").status_code == 303
+    assert status_of(db, cancellation.id) == "pending"
+    assert db.session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "outbox_retry")).all() == [
+        str(cancellation.id)]
+
+
+def test_a_given_up_notice_is_retried_until_its_session_begins(client, login, users, case, db):
+    login(users["mediator"])
+    assert post_new(client, case, form_data(case, local_in(2))).status_code == 303
+    [appointment] = appointments(db)
+    first, second = messages(db)
+    _set_status(db, first.event_id, "failed")
+    _set_status(db, second.event_id, "failed")
+    login(users["admin"])
+    assert client.post(f"/admin/outbox/{first.id}/retry").status_code == 303  # the session is still to come
+    assert status_of(db, first.id) == "pending"
+    # Time passes: the session has begun (its time moved to a minute ago).
+    db.session.execute(update(SessionAppointment).where(SessionAppointment.id == appointment.id)
+                       .values(starts_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    answer = client.post(f"/admin/outbox/{second.id}/retry", follow_redirects=True)
+    assert "该通知所属的调解已取消或已开始" in answer.get_data(as_text=True)
+    assert status_of(db, second.id) == "failed"
+    # Other messages are retried as before.
+    sms("13812345678", "x", "n:1", utcnow())
+    db.session.commit()
+    other = messages(db)[-1]
+    _set_status(db, other.event_id, "failed")
+    assert client.post(f"/admin/outbox/{other.id}/retry").status_code == 303
+    assert status_of(db, other.id) == "pending"
 
 
 def test_the_gateway_gets_the_configured_template(app, client, login, users, case, db, monkeypatch):
@@ -343,3 +426,35 @@ def test_sms_wording_is_plain_and_only_for_mobiles():
                                     "（案件编号XH-2026-000123）已取消，另行通知。咨询电话021-59591234。")
     assert [mobile(p) for p in ("13812345678", "021-59591234", "59591234", "", None, "12345")] == [
         "13812345678", None, None, None, None, None]
+
+
+def test_the_panel_names_the_invited_parties_as_the_party_list_does(client, login, users, case, db):
+    login(users["mediator"])
+    assert post_new(client, case, form_data(case)).status_code == 303
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)  # masked page, not revealed
+    panel = html.split('id="appointments"')[1].split("</section>")[0]
+    names = re.findall(r'<span class="party-name">([^<]+)</span>', panel)
+    assert names == ["张三", "李四", "王五"]  # as in the party list: names are not personal data to mask here
+    login(users["viewer"])  # the town's leadership reads names masked, in both places
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    panel = html.split('id="appointments"')[1].split("</section>")[0]
+    assert re.findall(r'<span class="party-name">([^<]+)</span>', panel) == ["张*", "李*", "王*"]
+    assert "张三" not in html
+
+
+def test_scheduling_and_cancelling_use_the_requests_clock(app, client, login, users, case, db, monkeypatch):
+    """FIXED_NOW (testing) is the request's now, as for consultations and notices: a session a day after it
+    is to come, though before the wall clock; the event and the cancellation carry that time."""
+    pinned = (utcnow() - timedelta(days=30)).replace(microsecond=0)
+    monkeypatch.setitem(app.config, "FIXED_NOW", pinned)
+    when = (pinned + timedelta(days=1)).astimezone(SH).replace(second=0)
+    login(users["mediator"])
+    response = post_new(client, case, form_data(case, when))
+    assert response.status_code == 303, field_error(response.get_data(as_text=True), "starts_at")
+    [appointment] = appointments(db)
+    assert appointment.created_at == pinned and events(db, case, "schedule_session")[0].at == pinned
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "appointment-cancel" in html  # upcoming as of the request's now
+    assert client.post(f"/cases/{case.reference}/appointments/{appointment.id}/cancel",
+                       data={"reason": "改期"}).status_code == 303
+    assert appointments(db)[0].cancelled_at == pinned

@@ -2,11 +2,12 @@
 town's policy; the office's liaison finds it in the queue, opens the case and answers; questions and
 answers are on the case page, its timeline and its file; refusals are form errors, 403 or a message."""
 import re
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from mediation.cases.consultation_models import Consultation
 from mediation.cases.consultations import ask
@@ -117,6 +118,39 @@ def test_the_version_moves_with_a_question_and_an_answer(client, db, users, logi
     _ask(client, case, town["offices"]["law_firm"])
     db.session.expire_all()
     assert db.session.get(Case, case.id).version == version + 1  # a form opened before this is stale
+
+
+@contextmanager
+def _changed_meanwhile(db, case):
+    """Someone else changes `case` while a request is under way: its version moves just before the
+    request's own flush writes the case, as a commit by another request in between would."""
+    cases, done = Case.__table__, []
+
+    def bump(session, flush_context, instances):
+        if not done and any(isinstance(o, Case) and o.id == case.id for o in session.dirty):
+            done.append(True)
+            session.execute(update(cases).where(cases.c.id == case.id).values(version=cases.c.version + 1))
+
+    event.listen(db.session, "before_flush", bump)
+    try:
+        yield
+    finally:
+        event.remove(db.session, "before_flush", bump)
+    assert done, "the case was not written"
+
+
+def test_a_question_asked_while_the_case_changes_is_refused_and_saves_nothing(client, db, users, login, town,
+                                                                             case):
+    login(users["mediator"])
+    with _changed_meanwhile(db, case):
+        r = _ask(client, case, town["offices"]["police_station"])
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert "他人修改了此案件" in html and "未保存任何内容" in html  # "Someone else changed this case …"
+    assert "违约金约定是否过高" in html  # the form comes back with the question typed
+    assert _rows(db) == [] and _events(db, case, "ask_consultation") == []
+    assert _notices(db, "consultation_asked") == []
+    assert _ask(client, case, town["offices"]["police_station"]).status_code == 303  # sent again, it goes
 
 
 def _pin(monkeypatch, app, now):
@@ -303,6 +337,64 @@ def test_only_the_consulted_offices_liaisons_see_the_case(client, db, users, log
     assert client.get(f"/cases/{case.reference}").status_code == 404
 
 
+def test_after_the_answer_the_liaison_no_longer_sees_the_case_but_keeps_the_question(client, db, users, login,
+                                                                                     town, case):
+    c = _asked(db, case, users["mediator"], town["offices"]["police_station"])
+    liaison = users["liaison"]
+    login(liaison)
+    queue = client.get("/cases/consultations/").get_data(as_text=True)
+    assert f'href="/cases/{case.reference}#consultation-{c.id}"' in queue  # open: linked, the case opens
+    r = client.post(f"/cases/{case.reference}/consultations/{c.id}/answer", data={"answer": "可以适当减少违约金"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/cases/consultations/#answered-consultations")
+    assert _rows(db)[0].answered_by_id == liaison.id
+    for url in (f"/cases/{case.reference}", f"/reports/cases/{case.reference}/file",
+                f"/cases/{case.reference}/consultations/new"):
+        assert client.get(url).status_code == 404, url
+    # Opened before the answer: told it is answered, in the queue; not a 404, and nothing changed.
+    again = client.post(f"/cases/{case.reference}/consultations/{c.id}/answer", data={"answer": "再答"},
+                        follow_redirects=True)
+    assert again.status_code == 200 and "已经答复" in again.get_data(as_text=True)
+    assert _rows(db)[0].answer == "可以适当减少违约金"
+    queue = client.get("/cases/consultations/").get_data(as_text=True)
+    answered = queue.split('id="answered-consultations"')[1]
+    assert f'data-id="{c.id}"' in answered and "违约金约定是否过高" in answered and "可以适当减少违约金" in answered
+    assert case.reference in answered and f'href="/cases/{case.reference}' not in queue  # no link to a 404
+    # Still open to those who work it, and the question with it.
+    login(users["lawyer"])
+    assert client.get(f"/cases/{case.reference}").status_code == 200
+    assert f'href="/cases/{case.reference}#consultation-{c.id}"' not in client.get(
+        "/cases/consultations/").get_data(as_text=True)  # a question to the police station: not in their queue
+
+
+def test_a_closed_case_is_not_seen_by_the_asked_office_while_its_question_waits(client, db, users, login, town,
+                                                                                make_case):
+    case = make_case(Status.IN_MEDIATION)
+    _asked(db, case, users["mediator"], town["offices"]["police_station"])
+    login(users["liaison"])
+    assert client.get(f"/cases/{case.reference}").status_code == 200
+    db.session.execute(update(Case).where(Case.id == case.id).values(status="closed"))
+    db.session.commit()
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+
+
+def test_a_liaison_finds_the_question_they_asked_in_their_queue(client, db, users, login, town, case):
+    lawyer = users["lawyer"]  # the co-office's liaison
+    login(lawyer)
+    assert _ask(client, case, town["offices"]["police_station"], question="派出所是否已出具情况说明？").status_code == 303
+    [c] = _rows(db)
+    queue = client.get("/cases/consultations/").get_data(as_text=True)
+    assert f'data-id="{c.id}"' in queue.split('id="answered-consultations"')[0] and "是否已出具情况说明" in queue
+    assert f'href="/cases/{case.reference}#consultation-{c.id}"' in queue  # their office works the case
+    login(users["liaison"])
+    assert client.post(f"/cases/{case.reference}/consultations/{c.id}/answer",
+                       data={"answer": "已出具"}).status_code == 303
+    login(lawyer)
+    answered = client.get("/cases/consultations/").get_data(as_text=True).split('id="answered-consultations"')[1]
+    assert f'data-id="{c.id}"' in answered and "已出具" in answered
+    login(users["other_mediator"])  # a mediator: the ones they asked only
+    assert f'data-id="{c.id}"' not in client.get("/cases/consultations/").get_data(as_text=True)
+
+
 def test_the_queue_lists_overdue_first_then_by_due_date_for_each_reader(client, db, users, login, town, make_case):
     now = utcnow()
     police, law_firm = town["offices"]["police_station"], town["offices"]["law_firm"]
@@ -389,14 +481,20 @@ def test_the_weekly_handout_lists_unanswered_questions_overdue_first(client, db,
     assert police.name in late_row and '<td class="num">3</td>' in late_row
     assert "难题会诊" in html.split('id="consultations"')[1][:200]
     # A liaison's handout covers the cases its office sees: the law firm works a only; the police
-    # station works b and was asked on a.
+    # station works b, and saw a only while its own question on it waited for an answer.
     login(users["lawyer"])
     html = client.get("/reports/weekly").get_data(as_text=True)
     section = html.split('id="consultations-list"')[1].split("</table>")[0]
     assert re.findall(r'<tr data-ref="([^"]+)"', section) == [a.reference]
     login(users["liaison"])
     section = client.get("/reports/weekly").get_data(as_text=True).split('id="consultations-list"')[1]
-    assert re.findall(r'<tr data-ref="([^"]+)"', section.split("</table>")[0]) == [b.reference, a.reference]
+    assert re.findall(r'<tr data-ref="([^"]+)"', section.split("</table>")[0]) == [b.reference]
+    db.session.execute(update(Consultation).where(Consultation.id == answered.id)
+                       .values(answer=None, answered_by_id=None, answered_at=None))
+    db.session.commit()  # the police station's question on a waits again: the case is theirs to see
+    section = client.get("/reports/weekly").get_data(as_text=True).split('id="consultations-list"')[1]
+    assert re.findall(r'<tr data-ref="([^"]+)"', section.split("</table>")[0]) == [
+        b.reference, a.reference, a.reference]
 
 
 def test_the_weekly_handout_is_scoped_to_the_reader(client, db, users, login, town, make_case):

@@ -209,6 +209,20 @@ def test_duplicates_suggested_then_linked(client, db, town, users, login):
     assert db.session.scalar(select(func.count()).select_from(CaseLink)) == 1
 
 
+def test_a_shared_phone_is_found_however_busy_the_village(client, db, town, users, login, monkeypatch):
+    """Candidates are capped: those sharing a phone or an ID number come before the village's others."""
+    import mediation.cases.duplicates as duplicates
+    monkeypatch.setattr(duplicates, "CANDIDATES", 3)
+    case = _register(db, town, users)
+    for n in range(5):  # the busy village's other cases
+        _register(db, town, users, parties=[PartyData(f"丙{n}", "applicant", f"1330000000{n}"),
+                                            PartyData(f"丁{n}", "respondent")])
+    same_phone = _register(db, town, users, village="qianqiao", received_at=utcnow() - timedelta(days=3))
+    login(users["supervisor"])
+    page = client.get(f"/cases/{case.reference}?lang=en").get_data(as_text=True)
+    assert same_phone.reference in page and "same phone" in page
+
+
 def test_merge_absorbs_parties_references_and_timeline(client, db, town, users, login):
     survivor = _register(db, town, users, channel="hotline_12345")
     dup = _register(db, town, users, channel="grid_patrol", parties=[

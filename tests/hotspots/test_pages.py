@@ -269,3 +269,35 @@ def test_weekly_section_for_a_scoped_reader_leaves_out_the_references(app, db, r
                                  hotspots=weekly_hotspots(monday, now, current_town(), with_references=False))
     assert all(c.reference in full for c in cases)
     assert not any(c.reference in scoped for c in cases) and "小庙村 · 邻里" in scoped
+
+
+def test_a_person_named_like_a_shop_is_masked_and_not_a_same_respondent_warning(app, client, login, users, db,
+                                                                                register, now):
+    cases = [register(respondent="王店生", applicant=f"李{n}明", days_ago=1 + n) for n in range(3)]
+    scanned(db, now)
+    assert warning_of(db, "same_respondent") is None  # three cases against people named 王店生: not matched
+    warning = warning_of(db, "village_category")
+    login(users["supervisor"])
+    page = client.get(f"/hotspots/{warning.id}").get_data(as_text=True)
+    assert "王*生" in page and "王店生" not in page
+    monday = week_of(now, current_town().tz) - timedelta(days=7)
+    with app.test_request_context("/reports/weekly"):
+        html = render_template("hotspots/_weekly.html", hotspots=weekly_hotspots(monday, now, current_town()))
+    assert "王店生" not in html and cases[0].reference in html
+
+
+def test_a_stored_warning_naming_a_person_shows_the_name_masked(app, client, login, users, db, register, now):
+    """A same-respondent warning stored under the old rule (a person taken for a shop) is masked."""
+    register(days_ago=1)
+    scanned(db, now)
+    db.session.add(HotspotWarning(week=week_of(now, current_town().tz), rule="same_respondent", key="赵银行", count=3,
+                                  case_ids=[], details={"name": "赵银行", "threshold": 3, "weeks": 8,
+                                                        "since": now.isoformat(), "until": now.isoformat()},
+                                  found_at=now))
+    db.session.commit()
+    login(users["supervisor"])
+    page = client.get("/hotspots/").get_data(as_text=True)
+    assert "赵*行" in page and "赵银行" not in page
+    warning = warning_of(db, "same_respondent")
+    assert "赵银行" not in client.get(f"/hotspots/{warning.id}").get_data(as_text=True)
+    assert "赵银行" not in str(dashboard_panel(now, current_town())["top"][0].why)

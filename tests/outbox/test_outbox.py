@@ -227,6 +227,30 @@ def test_gateway_errors_are_retried_then_given_up(app, db, monkeypatch, receiver
     assert [m.status for m in _messages(db)] == ["sent"]
 
 
+def test_a_retry_the_caller_refuses_leaves_the_message_given_up(app, db, monkeypatch, receiver):
+    monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", receiver.url + "/sms")
+    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 1)
+    receiver.status = 503
+    sms("13812345678", "x", "appointment:7:party:1", T0)
+    sms("13812345678", "y", "n:2", T0)
+    db.session.commit()
+    assert _run(db, T0) == 2
+    refused, allowed = _messages(db)
+    asked = []
+
+    def may_retry(event_id):
+        asked.append(event_id)
+        return not event_id.startswith("appointment:")
+
+    assert not retry_failed(refused.id, T0 + timedelta(hours=1), may_retry=may_retry)
+    assert retry_failed(allowed.id, T0 + timedelta(hours=1), may_retry=may_retry)
+    db.session.commit()
+    assert asked == ["appointment:7:party:1", "n:2"]
+    assert [m.status for m in _messages(db)] == ["failed", "pending"]
+    assert not retry_failed(allowed.id, T0 + timedelta(hours=1), may_retry=may_retry)  # not given up: not asked
+    assert asked == ["appointment:7:party:1", "n:2"]
+
+
 def test_unreachable_callback_gives_up_after_max_attempts(app, db, monkeypatch, make_case, users):
     monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 4)
     monkeypatch.setitem(app.config, "OUTBOX_HTTP_TIMEOUT", 1)

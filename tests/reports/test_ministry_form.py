@@ -130,7 +130,8 @@ def test_excel_has_the_same_figures(season, login, users, db):
 
 @pytest.mark.parametrize("query, message", [
     ("start=2026-13-01", "YYYY-MM-DD"), ("start=2026-10-31&end=2026-10-01", "before its start"),
-    ("office=abc", "committee"), ("office=99999999", "committee"), ("office=" + "9" * 40, "committee")])
+    ("office=abc", "committee"), ("office=99999999", "committee"), ("office=" + "9" * 40, "committee"),
+    ("office=²", "committee"), ("office=-1", "committee")])
 def test_bad_arguments_are_a_message(query, message, login, users, town):
     response = login(users["supervisor"]).get(f"/reports/ministry?{query}&lang=en")
     assert response.status_code == 400

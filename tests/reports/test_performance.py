@@ -170,3 +170,12 @@ def test_review_grades_as_adjusted(workload, login, users, db, town):
                 want[reviews[case.id].final_grade] += 1
         got = {g: int(c) for g, c in zip(("excellent", "pass", "fail"), rows[str(users[who].id)][9:12])}
         assert got == want, who
+
+
+def test_a_mediator_who_has_left_keeps_their_name(workload, login, users, db):
+    gone = users["other_mediator"]
+    gone.active = False
+    db.session.commit()
+    html = login(users["supervisor"]).get(f"/reports/performance?by=mediator&{PERIOD}").get_data(as_text=True)
+    row = page_rows(html)[str(gone.id)]
+    assert row[0] == f"{gone.display_name}（{gone.office.name}）"

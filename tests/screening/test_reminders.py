@@ -58,8 +58,9 @@ def test_due_soon_once_then_overdue_once(db, run, users, members, town):
     # qianqiao reports November on time; xiaomiao does not.
     _report(db, town["offices"]["vc_qianqiao"], members["qianqiao"], date(2026, 11, 1))
     written = run(at(2026, 11, 22))
-    # xiaomiao's three active users (mediator, liaison, viewer) are reminded; no one else.
-    assert written == 3
+    # xiaomiao's two who report (mediator, liaison) are reminded; not its viewer, no one else.
+    assert written == 2
+    assert _kinds(db, members["xiaomiao_viewer"]) == []
     assert _kinds(db, members["xiaomiao"]) == [("screening_due", "2026-11")]
     assert _kinds(db, members["xiaomiao_liaison"]) == [("screening_due", "2026-11")]
     assert _kinds(db, members["qianqiao"]) == [] and _kinds(db, users["supervisor"]) == []
@@ -70,7 +71,7 @@ def test_due_soon_once_then_overdue_once(db, run, users, members, town):
     assert run(at(2026, 11, 22, 20)) == 0
     assert run(at(2026, 11, 25)) == 0
     # The day after the due day: overdue, once for the committee's users, once for each supervisor.
-    assert run(at(2026, 11, 26)) == 4
+    assert run(at(2026, 11, 26)) == 3
     assert _kinds(db, members["xiaomiao"]) == [("screening_due", "2026-11"), ("screening_overdue", "2026-11")]
     [sup] = [n for n in _notices(db) if n.user_id == users["supervisor"].id]
     assert (sup.kind, sup.details["committees"], sup.details["count"]) == ("screening_overdue", ["小庙村调委会"], 1)
@@ -86,8 +87,8 @@ def test_overdue_across_a_month_end_when_the_due_day_is_the_last(db, run, users,
         _report(db, db.session.get(Office, member.office_id), member, date(2027, 1, 1))
     _report(db, town["offices"]["vc_qianqiao"], members["qianqiao"], date(2027, 2, 1))
     assert run(at(2027, 2, 27)) == 0  # remind_days 0: only on the due day itself
-    assert run(at(2027, 2, 28)) == 3
-    assert run(at(2027, 3, 1)) == 4  # February overdue: 3 xiaomiao users + the supervisor
+    assert run(at(2027, 2, 28)) == 2
+    assert run(at(2027, 3, 1)) == 3  # February overdue: 2 xiaomiao reporters + the supervisor
     assert _kinds(db, users["supervisor"]) == [("screening_overdue", "2027-02")]
     assert run(at(2027, 3, 2)) == 0
 
@@ -100,16 +101,16 @@ def test_across_a_year_end(db, run, users, members, town):
         _report(db, db.session.get(Office, member.office_id), member, date(2026, 11, 1))
     _report(db, town["offices"]["vc_qianqiao"], members["qianqiao"], date(2026, 12, 1))
     _report(db, town["offices"]["vc_qianqiao"], members["qianqiao"], date(2027, 1, 1))
-    assert run(at(2026, 12, 30)) == 4  # December overdue since the 4th; January's window not begun
+    assert run(at(2026, 12, 30)) == 3  # December overdue since the 4th; January's window not begun
     assert _kinds(db, members["xiaomiao"]) == [("screening_overdue", "2026-12")]
-    assert run(at(2027, 1, 1)) == 3  # January due on the 3rd: reminded on the 1st
+    assert run(at(2027, 1, 1)) == 2  # January due on the 3rd: reminded on the 1st
     assert _kinds(db, members["xiaomiao"]) == [("screening_due", "2027-01"), ("screening_overdue", "2026-12")]
     assert run(at(2027, 1, 2)) == 0
-    assert run(at(2027, 1, 4)) == 4  # January overdue now
+    assert run(at(2027, 1, 4)) == 3  # January overdue now
     assert _kinds(db, users["supervisor"]) == [("screening_overdue", "2026-12"), ("screening_overdue", "2027-01")]
     before = {n.id for n in _notices(db)}
     # February's window opens on the 1st (both committees); December is closed: nothing more for it.
-    assert run(at(2027, 2, 1)) == 4
+    assert run(at(2027, 2, 1)) == 3
     assert {(n.kind, n.details["month"]) for n in _notices(db) if n.id not in before} == {("screening_due", "2027-02")}
 
 
@@ -128,8 +129,8 @@ def test_inactive_users_and_committees_are_left_out(db, run, members, users, tow
     town["offices"]["vc_qianqiao"].active = False
     db.session.commit()
     _report(db, town["offices"]["vc_xiaomiao"], members["xiaomiao"], date(2026, 10, 1))
-    assert run(at(2026, 11, 24)) == 2  # xiaomiao's mediator and viewer
-    assert {n.user_id for n in _notices(db)} == {members["xiaomiao"].id, members["xiaomiao_viewer"].id}
+    assert run(at(2026, 11, 24)) == 1  # xiaomiao's mediator (its viewer does not report)
+    assert {n.user_id for n in _notices(db)} == {members["xiaomiao"].id}
 
 
 def test_a_fixed_number_of_statements(db, run, members, count_queries):
@@ -140,9 +141,9 @@ def test_a_fixed_number_of_statements(db, run, members, count_queries):
         db.session.add(Office(code=f"vc_extra{n}", name=f"村{n}调委会", kind="village_committee"))
     db.session.commit()
     with count_queries() as many:
-        # December overdue for the 8 committees: xiaomiao's 3 users, qianqiao's 1 (the others have none), the
-        # supervisor 1 (November's were written on the 26th).
-        assert run(at(2026, 12, 26)) == 5
+        # December overdue for the 8 committees: xiaomiao's 2 reporters, qianqiao's 1 (the others have none),
+        # the supervisor 1 (November's were written on the 26th).
+        assert run(at(2026, 12, 26)) == 4
     assert len(many) == len(few) == 5
     [sup] = [n for n in _notices(db) if n.kind == "screening_overdue" and n.details["month"] == "2026-12"
              and "count" in n.details]

@@ -95,6 +95,17 @@ def test_revise_until_the_month_after(db, login, members, pin):
     assert not _reports(db)[0].nil_report
 
 
+def test_a_first_submission_does_not_overwrite_one_made_meanwhile(db, login, members, pin, make_user, town):
+    """Two of the committee open the empty form; the second to submit (no version: there was no report
+    when the page was shown) is refused rather than overwriting the first."""
+    colleague = make_user("liaison", "vc_xiaomiao")
+    login(members["xiaomiao"]).post("/screening/", data=FIGURES)
+    response = login(colleague).post("/screening/", data={"nil_report": "y", "version": ""})
+    assert response.status_code == 303
+    [report] = _reports(db)
+    assert not report.nil_report and report.disputes_found == 5 and report.revised_at is None
+
+
 def test_a_closed_month_is_read_only(db, login, members, pin):
     client = login(members["xiaomiao"])
     client.post("/screening/", data=FIGURES)
