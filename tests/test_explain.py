@@ -72,6 +72,29 @@ def test_queue_page_uses_its_index(client, db, users, login, make_case, query, i
     assert "SCAN cases\n" not in plan + "\n" and "Sort" not in plan and "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.parametrize("who, query, index", [
+    ("supervisor", "scope=all", ("ix_cases_queue_status", "ix_cases_status")),
+    ("supervisor", "scope=all&village=1", ("ix_cases_village_status",)),
+    ("mediator", "scope=mine", ("ix_cases_mediator_status",)),
+])
+def test_the_queue_counts_use_an_index(client, db, users, login, make_case, who, query, index):
+    """The capped count of the open cases and the counts per status: read off an index, never by
+    walking every case (NOT IN, or the visibility clause's ORs, would)."""
+    make_case(Status.IN_MEDIATION)
+    login(users[who])
+    with captured(db) as statements:
+        assert client.get(f"/cases/?{query}").status_code == 200
+    counts = [(st, p) for st, p in statements if "FROM (SELECT cases.id" in st and st.startswith("SELECT count(*)")
+              or "GROUP BY cases.status" in st]
+    assert len(counts) == 2, [st for st, _ in counts]
+    for statement, parameters in counts:
+        plan = plan_of(db, statement, parameters)
+        if db.engine.dialect.name == "sqlite":
+            assert any(i in plan for i in index) and "SCAN cases\n" not in plan + "\n", plan
+        else:
+            assert "Seq Scan on cases" not in plan, plan
+
+
 def test_search_walks_the_terms_index(client, db, users, login, make_case):
     make_case(Status.IN_MEDIATION)
     login(users["supervisor"])
@@ -89,3 +112,15 @@ def test_overdue_sweep_update_uses_deadline_and_flag_indexes(db, make_case):
         sweeps.overdue_sweep(datetime(2026, 11, 25, tzinfo=timezone.utc), current_town())
     plan = plan_of(db, *the(statements, "UPDATE cases"))
     assert "ix_cases_next_deadline" in plan and "ix_cases_due_state" in plan, plan
+
+
+def test_the_dashboards_open_cases_per_office_read_an_index(client, db, users, login, make_case):
+    make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    with captured(db) as statements:
+        assert client.get("/supervision/").status_code == 200
+    plan = plan_of(db, *the(statements, "GROUP BY cases.lead_office_id, cases.status"))
+    if db.engine.dialect.name == "sqlite":
+        assert "ix_cases_status_lead_office" in plan, plan
+    else:
+        assert "Seq Scan on cases" not in plan, plan

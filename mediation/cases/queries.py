@@ -79,9 +79,10 @@ class QueuePage:
         return cls(items=cases, page=1, per_page=limit, total=len(cases), has_next=False)
 
 
-def queue_page(stmt, number: int, per_page: int) -> QueuePage:
-    """One page of `stmt` (a select of cases) in queue order: two statements, whatever the size."""
-    ids = stmt.with_only_columns(Case.id).order_by(None)
+def queue_page(stmt, number: int, per_page: int, counted=None) -> QueuePage:
+    """One page of `stmt` (a select of cases) in queue order: two statements, whatever the size.
+    `counted`, the same cases written as the capped count is served best, is counted instead of `stmt`."""
+    ids = (counted if counted is not None else stmt).with_only_columns(Case.id).order_by(None)
     counted = db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
     rows = db.session.scalars(
         stmt.options(joinedload(Case.lead_office), joinedload(Case.village), joinedload(Case.mediator))

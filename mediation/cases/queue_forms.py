@@ -73,6 +73,7 @@ class QueueQuery:
     form: QueueFilterForm
     scope: str
     filters: list  # WHERE clauses on Case, status included
+    count_filters: list  # the same, as the capped count is served best (open statuses by IN: the status index)
     other_filters: list  # the same without the status filter (for the counts per status)
     text: str  # the search text, "" when not searching
     args: dict  # the filter arguments as links carry them (status kept even when empty)
@@ -113,21 +114,25 @@ def queue_query(user: User, args: MultiDict, now) -> QueueQuery:
         others.append(is_due(DueState(form.due.data), DueWindow.at(now, current_town().calendar, current_town().tz)))
     status = form.status.data if not form.status.errors else ""
     form.status.data = status
-    filters = list(others)
+    filters, count_filters = list(others), list(others)
     if status == OPEN:
         # As NOT IN the finished statuses (the same cases: the status column is checked): the queue's
-        # order index then serves the page, where IN would pick the status index and sort.
+        # order index then serves the page, where IN would pick the status index and sort. The count
+        # wants the opposite: NOT IN walks the order index past a million closed cases to find 1,001
+        # open ones, IN reads them off the status index.
         filters.append(Case.status.not_in(NOT_OPEN_VALUES))
+        count_filters.append(Case.status.in_(OPEN_VALUES))
     elif status:
         filters.append(Case.status == status)
+        count_filters.append(Case.status == status)
     text = (form.q.data or "").strip() if not form.q.errors else ""
     link_args = {"scope": scope, "status": status}
     link_args.update({k: str(args[k]) for k in FILTER_KEYS if k not in link_args and args.get(k)
                       and not getattr(form, k).errors})
-    return QueueQuery(form, scope, filters, others, text, link_args)
+    return QueueQuery(form, scope, filters, count_filters, others, text, link_args)
 
 
-def status_counts(user: User, filters: list) -> dict[str, int]:
+def status_counts(user: User, filters: list, assigned_only: bool = False) -> dict[str, int]:
     """Cases per status under `filters` (the queue's, without its status filter): one GROUP BY."""
-    stmt = visible_cases(user).where(*filters).with_only_columns(Case.status, func.count()).group_by(Case.status)
+    stmt = visible_cases(user, assigned_only).where(*filters).with_only_columns(Case.status, func.count()).group_by(Case.status)
     return dict(db.session.execute(stmt).all())

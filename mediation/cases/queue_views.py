@@ -43,8 +43,10 @@ def queue():
                                    SEARCH_RESULTS)
     else:
         number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-        page = queue_page(visible_cases(current_user).where(*query.filters), number, per_page)
-        counts = status_counts(current_user, query.other_filters)
+        mine = query.scope == "mine"
+        visible = visible_cases(current_user, assigned_only=mine)
+        page = queue_page(visible.where(*query.filters), number, per_page, counted=visible.where(*query.count_filters))
+        counts = status_counts(current_user, query.other_filters, assigned_only=mine)
     save_form = SaveFilterForm(formdata=None, query=query.query_string)
     today = now.astimezone(current_town().tz).date()
     visits = return_visits_due(current_user.id, today) if query.scope == "mine" else []
