@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from .auth.permissions import may
 from .cases.access import masks_party_names
+from .cases.queries import count_label
 from .core.deadlines import DueWindow, days_left
 from .core.identity import mask_address, mask_id_number, mask_name, mask_phone, scrub_identifiers
 from .core.vocab import SUCCESS_OUTCOMES
@@ -74,7 +75,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, parse_iso=parse_iso, mask_phone=mask_phone, scrub=scrub_identifiers,
         mask_id=mask_id_number, mask_address=mask_address,
-        mask_name=mask_name)
+        mask_name=mask_name, capped=count_label)
     app.jinja_env.globals.update(
         unread_count=my_unread_count, missing_calendar_years=lambda: missing_calendar_years(current_town(), utcnow()),
         label=label, LABELS=LABELS, STATUS_BADGE=STATUS_BADGE, SUCCESS_OUTCOMES=SUCCESS_OUTCOMES,

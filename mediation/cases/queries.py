@@ -44,6 +44,11 @@ QUEUE_ORDER = literal_column(QUEUE_ORDER_SQL.replace("next_deadline", "cases.nex
 COUNT_CAP = 1000  # beyond this a page says "1,000+": an exact count would read every matching row
 
 
+def count_label(n: int) -> str:
+    """A count taken only as far as COUNT_CAP + 1, as a page shows it: "1,000+" beyond the cap."""
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
+
+
 @dataclass(frozen=True)
 class QueuePage:
     items: list
@@ -66,7 +71,7 @@ class QueuePage:
 
     @property
     def total_label(self) -> str:
-        return f"{self.total:,}" if self.total is not None else f"{COUNT_CAP:,}+"
+        return count_label(self.total if self.total is not None else COUNT_CAP + 1)
 
     @property
     def pages_label(self) -> str:

@@ -24,7 +24,7 @@ from ..organisation.models import Village
 from ..organisation.town import current_town
 from .access import visible_cases
 from .models import Case, case_co_offices
-from .queries import is_due
+from .queries import COUNT_CAP, is_due
 
 OPEN = "open"  # the status filter's "any open status" (registered, accepted, in mediation)
 FILTER_KEYS = ("scope", "status", "due", "channel", "category", "village", "q")  # what a saved filter keeps
@@ -66,6 +66,7 @@ SCOPE_LABELS = {"mine": _l("My cases"), "office": _l("My office's queue"), "all"
 STATUS_ORDER = [s.value for s in Status]
 OPEN_VALUES = [s.value for s in Status if s in OPEN_STATUSES]
 NOT_OPEN_VALUES = [s.value for s in Status if s not in OPEN_STATUSES]
+STATUS_VALUES = [s.value for s in Status]
 
 
 @dataclass
@@ -133,6 +134,11 @@ def queue_query(user: User, args: MultiDict, now) -> QueueQuery:
 
 
 def status_counts(user: User, filters: list, assigned_only: bool = False) -> dict[str, int]:
-    """Cases per status under `filters` (the queue's, without its status filter): one GROUP BY."""
-    stmt = visible_cases(user, assigned_only).where(*filters).with_only_columns(Case.status, func.count()).group_by(Case.status)
-    return dict(db.session.execute(stmt).all())
+    """Cases per status under `filters` (the queue's, without its status filter), each counted only as
+    far as COUNT_CAP + 1 (the page says "1,000+" beyond): one statement of a capped count per status, each
+    read off an index that starts with the status, where an exact GROUP BY reads every case."""
+    base = visible_cases(user, assigned_only).where(*filters).with_only_columns(Case.id)
+    columns = [select(func.count()).select_from(base.where(Case.status == status).limit(COUNT_CAP + 1).subquery())
+               .scalar_subquery().label(status) for status in STATUS_VALUES]
+    row = db.session.execute(select(*columns)).one()
+    return {status: n for status, n in zip(STATUS_VALUES, row) if n}
