@@ -284,24 +284,29 @@ def statistics_workbook(first: date, last: date, town_name: str, received_rows, 
     return out.getvalue()
 
 
+def simple_workbook(sheets: list[tuple[str, list[tuple[list, int]], tuple]]) -> bytes:
+    """A small workbook of (name, rows as (values, style), column widths) sheets, held in memory."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as zf:
+        for name, xml in _package_parts([name for name, _rows, _widths in sheets]).items():
+            zf.writestr(name, xml)
+        zf.writestr("xl/sharedStrings.xml", _shared_strings([]))
+        for number, (_name, rows, widths) in enumerate(sheets, 1):
+            with zf.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
+                sheet = _Sheet(stream, widths)
+                for values, style in rows:
+                    sheet.append(values, style)
+                sheet.close()
+    return out.getvalue()
+
+
 def ministry_workbook(form, first: date, last: date, title: str, committee: str) -> bytes:
     """The Ministry of Justice's statistics form (core.ministry.MinistryForm) as one sheet, in the
     printed form's columns."""
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as zf:
-        for name, xml in _package_parts([_("Ministry form")]).items():
-            zf.writestr(name, xml)
-        zf.writestr("xl/sharedStrings.xml", _shared_strings([]))
-        with zf.open("xl/worksheets/sheet1.xml", "w") as stream:
-            sheet = _Sheet(stream, (16, 10, 10, 10, 10, 16, 10, 10, 10, 10, 10, 10, 10))
-            sheet.append([title], BOLD)
-            sheet.append([_("Committee"), committee])
-            sheet.append([_("Period"), f"{first.isoformat()} – {last.isoformat()}"])
-            sheet.append(ministry_heading(), BOLD)
-            for row in [*form.rows, form.total]:
-                sheet.append(ministry_cells(row), BOLD if row is form.total else 0)
-            sheet.close()
-    return out.getvalue()
+    rows = [([title], BOLD), ([_("Committee"), committee], 0), ([_("Period"), f"{first.isoformat()} – {last.isoformat()}"], 0),
+            (ministry_heading(), BOLD)]
+    rows += [(ministry_cells(row), BOLD if row is form.total else 0) for row in [*form.rows, form.total]]
+    return simple_workbook([(_("Ministry form"), rows, (16, 10, 10, 10, 10, 16, 10, 10, 10, 10, 10, 10, 10))])
 
 
 def ministry_heading() -> list[str]:
@@ -318,20 +323,10 @@ def ministry_cells(row) -> list:
 
 def performance_workbook(rows, total, by: str, first: date, last: date, town_name: str) -> bytes:
     """Workload and performance (core.performance rows) as one sheet; rates as fractions."""
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as zf:
-        for name, xml in _package_parts([_("Performance")]).items():
-            zf.writestr(name, xml)
-        zf.writestr("xl/sharedStrings.xml", _shared_strings([]))
-        with zf.open("xl/worksheets/sheet1.xml", "w") as stream:
-            sheet = _Sheet(stream, (28, 10, 10, 10, 10, 12, 12, 12, 12, 10, 10, 10))
-            sheet.append([_("%(town)s mediation workload and performance", town=town_name)], BOLD)
-            sheet.append([_("Period"), f"{first.isoformat()} – {last.isoformat()}"])
-            sheet.append(performance_heading(by), BOLD)
-            for row in [*rows, total]:
-                sheet.append(performance_cells(row), BOLD if row is total else 0)
-            sheet.close()
-    return out.getvalue()
+    lines = [([_("%(town)s mediation workload and performance", town=town_name)], BOLD),
+             ([_("Period"), f"{first.isoformat()} – {last.isoformat()}"], 0), (performance_heading(by), BOLD)]
+    lines += [(performance_cells(row), BOLD if row is total else 0) for row in [*rows, total]]
+    return simple_workbook([(_("Performance"), lines, (28, 10, 10, 10, 10, 12, 12, 12, 12, 10, 10, 10))])
 
 
 def performance_heading(by: str) -> list[str]:

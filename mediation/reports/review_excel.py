@@ -1,30 +1,11 @@
 """卷宗评查 workbooks: the monthly review sheet and the monthly subsidy table (以案定补), each with a
 sheet per committee grouping and one per mediator, the same figures as the printable pages.
 Written with excel.py's SpreadsheetML helpers (every string formula-safe)."""
-import zipfile
-from io import BytesIO
-
 from flask_babel import gettext as _
 
 from ..labels import label, local_time
 from ..review.services import Group, SubsidyTable
-from .excel import BOLD, DEFLATE_LEVEL, _package_parts, _shared_strings, _Sheet
-
-
-def _write(sheets: list[tuple[str, list[tuple[list, int]], tuple]]) -> bytes:
-    """A workbook of (name, rows as (values, style), column widths) sheets."""
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as zf:
-        for name, xml in _package_parts([name for name, _rows, _widths in sheets]).items():
-            zf.writestr(name, xml)
-        zf.writestr("xl/sharedStrings.xml", _shared_strings([]))
-        for number, (_name, rows, widths) in enumerate(sheets, 1):
-            with zf.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
-                sheet = _Sheet(stream, widths)
-                for values, style in rows:
-                    sheet.append(values, style)
-                sheet.close()
-    return out.getvalue()
+from .excel import BOLD, simple_workbook
 
 
 def _no_one(kind: str) -> str:
@@ -51,7 +32,7 @@ def review_sheet_rows(groups: list[Group], kind: str, title: str, month: str, gr
 def review_workbook(by_committee: list[Group], by_mediator: list[Group], title: str, month: str,
                     grades: list[str]) -> bytes:
     widths = (16, 12, 16, 12, 8, 14, 14, 14)
-    return _write([
+    return simple_workbook([
         (_("By committee"), review_sheet_rows(by_committee, "committee", title, month, grades), widths),
         (_("By mediator"), review_sheet_rows(by_mediator, "mediator", title, month, grades), widths),
     ])
@@ -73,7 +54,7 @@ def _subsidy_rows(groups, kind: str, title: str, month: str, total_cases: int, t
 
 def subsidy_workbook(table: SubsidyTable, title: str, month: str) -> bytes:
     widths = (20, 12, 14, 8, 12, 14)
-    return _write([
+    return simple_workbook([
         (_("By committee"), _subsidy_rows(table.by_committee, "committee", title, month, table.cases, table.amount),
          widths),
         (_("By mediator"), _subsidy_rows(table.by_mediator, "mediator", title, month, table.cases, table.amount),
