@@ -324,10 +324,6 @@ class MonthSummary(_Totals):
         return [line for line in self.lines if line.risks.strip()]
 
 
-def rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
 @dataclass(frozen=True)
 class CommitteePeriod:
     """One committee's reports over a period's months, summed."""
@@ -365,6 +361,3 @@ class PeriodSummary(_Totals):
     def missing(self) -> int:
         return max(self.expected - self.reports, 0)
 
-    @property
-    def mediated_rate(self) -> float | None:
-        return rate(self.mediated, self.disputes_found)

@@ -49,6 +49,13 @@ def week_before_meeting(scheduled_at: datetime, tz: tzinfo) -> date:
     return week_of(scheduled_at, tz) - timedelta(days=7)
 
 
+def month_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """[the first instant of the month `day` falls in, the next month's first instant) in the town's zone."""
+    first = day.replace(day=1)
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return datetime.combine(first, time.min, tzinfo=tz), datetime.combine(following, time.min, tzinfo=tz)
+
+
 def local_bounds(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """[start of `first`, start of the day after `last`) in the town's zone, as aware datetimes."""
     return (datetime.combine(first, time.min, tzinfo=tz),

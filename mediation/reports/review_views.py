@@ -1,5 +1,7 @@
 """The 卷宗评查 downloads: the monthly review sheet and the subsidy table (以案定补) as Excel, the
 same figures as the printable pages (review/views.py). Exports are audited."""
+from datetime import date
+
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +11,7 @@ from ..auth.permissions import page_required
 from ..clock import request_now
 from ..core.permissions import Page
 from ..core.review import GRADES
+from ..core.statistics import month_bounds
 from ..extensions import db
 from ..organisation.town import current_town
 from ..review import services
@@ -24,7 +27,7 @@ def _month():
     """(month text, start, end), the month's reviews computed first; raises BadMonth."""
     now, town = request_now(), current_town()
     year, month = services.month_asked(request.args.get("month"), now, town)
-    start, end = services.month_span(year, month, town)
+    start, end = month_bounds(date(year, month, 1), town.tz)
     services.review_month(start, end, now, town)
     return f"{year:04d}-{month:02d}", start, end
 

@@ -13,7 +13,7 @@ subsidy table one GROUP BY."""
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union_all
@@ -256,15 +256,6 @@ def adjust(review: CaseReview, grade: str, reason: str, user: User, now: datetim
 # ---------------------------------------------------------------------------------------------
 # A month's reviews and subsidies
 # ---------------------------------------------------------------------------------------------
-
-def month_span(year: int, month: int, town: Town) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's, in UTC, as the town's calendar counts them."""
-    first = date(year, month, 1)
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    start = datetime.combine(first, time(0), town.tz).astimezone(timezone.utc)
-    end = datetime.combine(following, time(0), town.tz).astimezone(timezone.utc)
-    return start, end
-
 
 def review_month(start: datetime, end: datetime, now: datetime, town: Town) -> int:
     """Compute the missing or stale reviews of the current closings in [start, end) (the earlier

@@ -3,6 +3,8 @@ the monthly subsidy table (以案定补), both printable (their Excel downloads 
 and the admin's page for the checklist's weights, the grades' thresholds and the rates.
 
 The judicial office reviews: Page.SUPERVISION (supervisors). The rules are Page.ADMIN."""
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -14,6 +16,7 @@ from ..cases.access import get_visible_case_or_404
 from ..clock import request_now
 from ..core.permissions import Page
 from ..core.review import GRADES
+from ..core.statistics import month_bounds
 from ..extensions import db
 from ..organisation.town import current_town
 from . import services
@@ -90,7 +93,7 @@ def month_context(kind_arg: str | None = None):
     now, town = request_now(), current_town()
     year, month = services.month_asked(request.args.get("month"), now, town)
     kind = services.sheet_kind(kind_arg)
-    start, end = services.month_span(year, month, town)
+    start, end = month_bounds(date(year, month, 1), town.tz)
     services.review_month(start, end, now, town)
     db.session.commit()
     return {"month": f"{year:04d}-{month:02d}", "year": year, "month_number": month, "by": kind,

@@ -6,7 +6,7 @@ Who reports: the mediators and liaisons whose office is an active village commit
 own committee only. The judicial office (supervisors) reads every committee's status; the
 weekly handout and the statistics read `screening_summary` and `screening_period`."""
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import and_, case as sql_case, func, or_, select
 from sqlalchemy.orm import aliased
@@ -18,7 +18,8 @@ from ..core.errors import DomainError, N_
 from ..core.lifecycle import Status
 from ..core.screening import (HISTORY_MONTHS, CommitteeMonth, CommitteePeriod, Figures, MonthSummary,
                               PeriodSummary, ScreeningRules, check, due_date, is_late, is_open, is_past_due,
-                              local_month, month_of, months_back, months_between, next_month, status)
+                              local_month, month_of, months_back, months_between, status)
+from ..core.statistics import month_bounds
 from ..core.town import Town
 from ..core.vocab import OfficeKind, Role
 from ..extensions import db
@@ -84,18 +85,12 @@ def history(office_id: int, last_month: date, months: int = HISTORY_MONTHS) -> d
     return {row.month: row for row in rows}
 
 
-def _month_bounds(month: date, town: Town) -> tuple[datetime, datetime]:
-    """The month's first and the next month's first instant, in the town's zone."""
-    return (datetime.combine(month, time(0), tzinfo=town.tz),
-            datetime.combine(next_month(month), time(0), tzinfo=town.tz))
-
-
 def cases_registered(village_id: int | None, month: date, town: Town) -> int:
     """Cases received in the month that happened in the village (merged duplicates not counted): the
     form's hint for "disputes found", never forced on it. One count query."""
     if village_id is None:
         return 0
-    start, end = _month_bounds(month, town)
+    start, end = month_bounds(month, town.tz)
     return db.session.scalar(select(func.count()).select_from(Case).where(
         Case.village_id == village_id, Case.received_at >= start, Case.received_at < end,
         Case.status != Status.MERGED.value)) or 0
