@@ -60,6 +60,7 @@ def median_ms(fn, repeat: int) -> float:
 class Bench:
     def __init__(self, url: str, repeat: int):
         self.url, self.repeat, self.rows = url, repeat, []
+        self.server_rss: dict[int, float] = {}
         self.app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
                                           "SQLALCHEMY_ENGINE_OPTIONS": {}})
         self.engine = create_engine(url)
@@ -218,26 +219,32 @@ class Bench:
                 db.session.commit()
             self.row("overdue sweep, steady", median_ms(steady, 5), floor_steady)
 
-    def intake(self, seconds: float, clients: int):
-        """Channel API over loopback HTTP, gunicorn with 2 workers, `clients` concurrent clients."""
+    def intake(self, seconds: float, clients: int, batch: int):
+        """Channel API over loopback HTTP, gunicorn with 2 workers, `clients` concurrent clients:
+        one case per request (POST /cases), then `batch` cases per request (POST /cases/batch)."""
         with self.app.app_context():
             _row, token = create_token("hotline_12345", "bench")
             db.session.commit()
         port = _free_port()
         env = dict(os.environ, DATABASE_URL=self.url, MEDIATION_CONFIG="production",
-                   SECRET_KEY="b" * 40, GUNICORN_WORKERS="2", GUNICORN_BIND=f"127.0.0.1:{port}")
+                   SECRET_KEY="b" * 40, GUNICORN_WORKERS="2", GUNICORN_BIND=f"127.0.0.1:{port}",
+                   GUNICORN_ACCESSLOG="/dev/null", GUNICORN_LOGLEVEL="warning")
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", os.path.join(ROOT, "gunicorn.conf.py"),
                                    "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_for(port)
-            counts = _hammer(port, token, seconds, clients)
+            for size in (1, batch):
+                counts = _hammer(port, token, seconds, clients, size)
+                rate = counts["stored"] / seconds
+                what = "one case a request" if size == 1 else f"{size} cases a request (/cases/batch)"
+                self.row(f"intake API, {clients} clients, gunicorn ×2, {what} (cases/s)", rate, None,
+                         f"{counts['5xx']} answers 5xx, {counts['503']} 503, {counts['other']} other; "
+                         f"p50 {counts['p50']:.0f} ms, p95 {counts['p95']:.0f} ms a request")
+            self.server_rss = _tree_rss_mb(server.pid)
         finally:
             server.terminate()
             server.wait(10)
-        rate = counts["stored"] / seconds
-        self.row(f"intake API, {clients} clients, gunicorn ×2 (cases/s)", rate, None,
-                 f"{counts['5xx']} answers 5xx, {counts['503']} 503, {counts['other']} other")
 
     def table(self, label: str) -> str:
         lines = [f"### {label}", "", f"{platform.node()} · {platform.processor() or platform.machine()} · "
@@ -245,7 +252,11 @@ class Bench:
                  "| what | app (ms) | floor (ms) | ratio | note |", "|---|---:|---:|---:|---|"]
         lines += [f"| {' | '.join(r)} |" for r in self.rows]
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        lines += ["", f"Peak RSS of the benchmark process (app in-process, PDF rendering included): {rss:,.0f} MB", ""]
+        lines += ["", f"Peak RSS of the benchmark process (app in-process, PDF rendering included): {rss:,.0f} MB"]
+        if self.server_rss:
+            lines += [f"Peak RSS of the gunicorn processes (master and 2 workers) after intake: "
+                      + ", ".join(f"{mb:,.0f} MB" for mb in sorted(self.server_rss.values()))]
+        lines += [""]
         return "\n".join(lines)
 
 
@@ -266,25 +277,35 @@ def _wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def _hammer(port: int, token: str, seconds: float, clients: int) -> dict:
+def _submission(serial: str) -> dict:
+    return {"external_id": f"B{serial}", "category": "邻里", "summary": "楼上漏水，邻里纠纷",
+            "received_at": datetime.now(timezone.utc).isoformat(),
+            "parties": [{"name": "张伟", "role": "applicant", "phone": f"139{uuid.uuid4().int % 10**8:08d}"},
+                        {"name": "李娜", "role": "respondent", "phone": f"+86 138 {uuid.uuid4().int % 10**8:08d}"}]}
+
+
+def _hammer(port: int, token: str, seconds: float, clients: int, batch: int = 1) -> dict:
+    """`clients` threads posting for `seconds`; a 503 is retried (the same body) after Retry-After/10."""
     counts = {"stored": 0, "5xx": 0, "503": 0, "other": 0}
+    latencies: list[float] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
+    path = "/api/v1/cases" if batch == 1 else "/api/v1/cases/batch"
 
     def client_loop():  # a connection per request: gunicorn's sync workers close each one
         while time.monotonic() < stop:
-            body = json.dumps({"external_id": f"B{uuid.uuid4().hex[:16]}", "category": "邻里",
-                               "summary": "楼上漏水，邻里纠纷", "received_at": datetime.now(timezone.utc).isoformat(),
-                               "parties": [{"name": "张伟", "role": "applicant",
-                                            "phone": f"139{uuid.uuid4().int % 10**8:08d}"}]})
+            cases = [_submission(uuid.uuid4().hex[:16]) for _ in range(batch)]
+            body = json.dumps(cases[0] if batch == 1 else {"cases": cases})
             for _attempt in range(5):
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", "/api/v1/cases", body, {"Authorization": f"Bearer {token}",
-                                                             "Content-Type": "application/json"})
+                started = time.monotonic()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("POST", path, body, {"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
                 r = conn.getresponse()
-                r.read()
+                answer = r.read()
                 conn.close()
                 with lock:
+                    latencies.append((time.monotonic() - started) * 1000)
                     if r.status == 503:
                         counts["503"] += 1
                     elif r.status >= 500:
@@ -292,14 +313,41 @@ def _hammer(port: int, token: str, seconds: float, clients: int) -> dict:
                 if r.status != 503:
                     break
                 time.sleep(float(r.getheader("Retry-After", "1")) / 10)
+            if batch == 1:
+                stored = 1 if r.status in (200, 201) else 0
+            else:
+                stored = sum(1 for item in json.loads(answer)["results"] if item["status"] in (200, 201)) \
+                    if r.status == 200 else 0
             with lock:
-                counts["stored" if r.status in (200, 201) else "other"] += 1
+                counts["stored"] += stored
+                counts["other"] += batch - stored
     threads = [threading.Thread(target=client_loop) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    latencies.sort()
+    counts["p50"] = latencies[len(latencies) // 2] if latencies else 0
+    counts["p95"] = latencies[int(len(latencies) * 0.95)] if latencies else 0
     return counts
+
+
+def _tree_rss_mb(pid: int) -> dict[int, float]:
+    """Current RSS (MB) of a process and its children, from /proc (gunicorn's master and workers)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/status") as f:
+                hwm = next(line for line in f if line.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            found[int(entry)] = int(hwm.split()[1]) / 1024
+    return found
 
 
 def main(argv=None):
@@ -307,7 +355,9 @@ def main(argv=None):
     parser.add_argument("--label", default=None)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-intake", action="store_true")
+    parser.add_argument("--only-intake", action="store_true")
     parser.add_argument("--intake-seconds", type=float, default=20)
+    parser.add_argument("--intake-batch", type=int, default=100, help="cases per /cases/batch request")
     parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL")
@@ -318,10 +368,11 @@ def main(argv=None):
         cases = conn.execute(text("SELECT count(*) FROM cases")).scalar()
     label = args.label or f"{cases:,} cases, {bench.engine.dialect.name}"
     print(f"# {label}")
-    bench.pages()
-    bench.sweep()
+    if not args.only_intake:
+        bench.pages()
+        bench.sweep()
     if not args.skip_intake:
-        bench.intake(args.intake_seconds, 16)
+        bench.intake(args.intake_seconds, 16, args.intake_batch)
     table = bench.table(label)
     print("\n" + table)
     if args.record:

@@ -195,6 +195,7 @@ TABLE = [
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "200 200 200 200 200 200 200 200 200"),
     ("GET", "/api/v1/cases", "/api/v1/cases", "401 401 401 401 401 401 401 401 401"),
     ("POST", "/api/v1/cases", "/api/v1/cases", "401 401 401 401 401 401 401 401 401"),
+    ("POST", "/api/v1/cases/batch", "/api/v1/cases/batch", "401 401 401 401 401 401 401 401 401"),
     ("GET", "/api/v1/cases/<reference>", "/api/v1/cases/{case}", "401 401 401 401 401 401 401 401 401"),
     *[(method, rule, url, "404 404 404 404 404 404 404 404 404")
       for rule, url in (("/api/v1/", "/api/v1/"), ("/api/v1/<path:path>", "/api/v1/nope"))

@@ -65,6 +65,20 @@ OPERATIONS = (
                   503: Answer(schemas.Error, "Too many registrations at the same moment; try again.",
                               {"Retry-After": _header({"type": "integer"})}),
               }),
+    Operation("/cases/batch", "post", "submitCases",
+              f"Submit up to {schemas.MAX_BATCH} cases at once, each answered as submitCase would",
+              body=schemas.BatchSubmission, answers={
+                  200: Answer(schemas.BatchAnswer, "Each case's result, in the order sent; the registered ones "
+                                                   "were stored together."),
+                  400: Answer(schemas.Error, "The body is not valid JSON, or not a JSON object."),
+                  401: "Unauthorized",
+                  413: Answer(schemas.Error, "The body is larger than 1 MiB."),
+                  415: Answer(schemas.Error, "The body is not sent as application/json."),
+                  422: "Invalid",
+                  503: Answer(schemas.Error, "The database is busy; nothing was saved. Send the same batch again "
+                                             "after Retry-After seconds.",
+                              {"Retry-After": _header({"type": "integer"})}),
+              }),
     Operation("/cases", "get", "listCases", "This channel's cases changed since a time, oldest change first",
               query=schemas.ListQuery, answers={
                   200: Answer(schemas.CaseList, "One page, ordered by updated_at, then by registration."),

@@ -41,6 +41,7 @@ MAX_PEOPLE = 100_000
 MAX_DETAIL_TEXT = 255
 MAX_DETAILS_DEPTH = 10
 MAX_REFERENCE = 24
+MAX_BATCH = 500  # cases in one batch submission (the body's 1 MiB limit still holds)
 EARLIEST_YEAR, LATEST_YEAR = MIN_YEAR, MAX_YEAR
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
@@ -387,6 +388,20 @@ class CaseSubmission(_Object):
         return self.violence
 
 
+class BatchSubmission(_Object):
+    """Many cases in one request, each as `submitCase` takes it. Each is checked and answered on
+    its own, in order (an invalid one is a 422 result inside the 200 answer, not a refusal of the
+    batch); the good ones are registered together, in one transaction."""
+
+    not_an_object = "The body must be a JSON object."
+
+    cases: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH), say(
+        list_type="A list of cases.", too_short="Send at least one case.",
+        too_long=f"At most {MAX_BATCH} cases in one batch.")] = Field(
+        description=f"1 to {MAX_BATCH} case submissions, each a `CaseSubmission`.",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/CaseSubmission"}})
+
+
 class ListQuery(BaseModel, extra="forbid"):
     """The query of GET /cases. A misspelt parameter is an error rather than silently ignored
     (`updated_after` would list everything)."""
@@ -457,6 +472,34 @@ class CaseList(BaseModel):
     per_page: int = Field(ge=1, le=MAX_PER_PAGE)
     total: int = Field(ge=0)
     next: Url | None
+
+
+class BatchItem(BaseModel):
+    """What became of one case of a batch: `status` is what `submitCase` would have answered."""
+
+    index: int = Field(ge=0, description="Its position in `cases`, from 0.")
+    status: Literal[200, 201, 409, 422] = Field(description=(
+        "201 registered; 200 already registered with the same content (`case` is the existing one); "
+        "409 already registered with different content (`reference` names it); 422 invalid (`errors`)."))
+    case: Case | None = None
+    reference: str | None = None
+    error: str | None = None
+    errors: dict[str, str] | None = Field(None, description="A message for each invalid field, named by its "
+                                                              "path within the case.")
+
+
+class BatchCounts(BaseModel):
+    created: int = Field(ge=0)
+    repeated: int = Field(ge=0)
+    conflicts: int = Field(ge=0)
+    invalid: int = Field(ge=0)
+
+
+class BatchAnswer(BaseModel):
+    """One result for each submitted case, in the order sent."""
+
+    results: list[BatchItem]
+    counts: BatchCounts
 
 
 class Error(BaseModel):
@@ -545,6 +588,14 @@ def parse_submission(body: Any, now: datetime) -> CaseSubmission:
     """Check a case submission received at `now`; return it, or raise Invalid."""
     try:
         return CaseSubmission.model_validate(body, context={"now": now})
+    except ValidationError as exc:
+        raise Invalid(errors_by_path(exc)) from None
+
+
+def parse_batch(body: Any) -> list[Any]:
+    """The cases of a batch submission, not yet checked one by one; Invalid when it is no batch."""
+    try:
+        return BatchSubmission.model_validate(body).cases
     except ValidationError as exc:
         raise Invalid(errors_by_path(exc)) from None
 

@@ -19,6 +19,7 @@ import logging
 import random
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -38,7 +39,7 @@ from ..core.lifecycle import Status
 from ..core.town import Town
 from ..db import utcnow
 from ..extensions import db
-from ..intake.services import CaseData, PartyData, register_case
+from ..intake.services import CaseData, PartyData, register_cases
 from ..labels import label
 from ..organisation.town import current_town
 from . import openapi, schemas
@@ -139,110 +140,224 @@ def openapi_document():
     return jsonify(openapi.document())
 
 
-@bp.post("/cases")
-@token_required
-def submit_case():
-    client = current_client()
+def _json_body() -> tuple[object, object]:
+    """(the parsed JSON body, None), or (None, the error answer) when there is no usable one."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and request.content_length is not None and request.content_length > limit:
-        return error(413, _HTTP_MESSAGES[413])
+        return None, error(413, _HTTP_MESSAGES[413])
     if not request.is_json:
-        return error(415, "Send the case as JSON, with Content-Type: application/json.")
+        return None, error(415, "Send the case as JSON, with Content-Type: application/json.")
     raw = request.get_data(cache=False)
     if limit is not None and request.content_length is None and len(raw) >= limit:
         request.stream.read(1)  # a streamed (chunked) body cut at the limit: 413 if it went on
     try:
         body = schemas.loads(raw)
     except ValueError:
-        return error(400, "The body is not valid JSON (UTF-8, no NaN or Infinity).")
+        return None, error(400, "The body is not valid JSON (UTF-8, no NaN or Infinity).")
     if not isinstance(body, dict):
-        return error(400, "The body must be a JSON object.")
+        return None, error(400, "The body must be a JSON object.")
+    return body, None
+
+
+@bp.post("/cases")
+@token_required
+def submit_case():
+    client = current_client()
+    body, refusal = _json_body()
+    if refusal is not None:
+        return refusal
     now, town = utcnow(), current_town()
     try:
         submission = schemas.parse_submission(body, now)
     except schemas.Invalid as exc:
         return invalid(exc.errors)
-    return _register(client, _case_data(client.channel, submission, schemas.content_hash(body)), now, town)
+    data = _case_data(client.channel, submission, schemas.content_hash(body), _villages([submission]))
+    answers = _register(client, [data], now, town)
+    if not isinstance(answers, list):
+        return answers  # busy
+    (answer,) = answers
+    if answer.status == 422:
+        return invalid(answer.errors)
+    if answer.status == 409:
+        return _conflict(answer)
+    payload = case_json(answer.case, town.tz)
+    response = jsonify(payload)
+    response.status_code = answer.status
+    if answer.status == 201:
+        response.headers["Location"] = payload["url"]
+    return response
 
 
-def _register(client: ApiClient, data: CaseData, now: datetime, town: Town):
-    tz = town.tz
+@bp.post("/cases/batch")
+@token_required
+def submit_cases():
+    """Up to schemas.MAX_BATCH cases: each checked and answered on its own, the good ones
+    registered in one transaction (a busy database: 503 for the whole batch, nothing written;
+    sending it again is answered case by case as a repeat or a registration)."""
+    client = current_client()
+    body, refusal = _json_body()
+    if refusal is not None:
+        return refusal
+    now, town = utcnow(), current_town()
+    try:
+        raw_cases = schemas.parse_batch(body)
+    except schemas.Invalid as exc:
+        return invalid(exc.errors)
+    answers: list[_Answer | None] = [None] * len(raw_cases)
+    submissions, positions = [], []
+    for n, raw in enumerate(raw_cases):
+        try:
+            submissions.append(schemas.parse_submission(raw, now))
+        except schemas.Invalid as exc:
+            answers[n] = _Answer(422, errors=exc.errors)
+            continue
+        positions.append(n)
+    villages = _villages(submissions)
+    items = [_case_data(client.channel, submission, schemas.content_hash(raw_cases[n]), villages)
+             for n, submission in zip(positions, submissions)]
+    if items:
+        registered = _register(client, items, now, town)
+        if not isinstance(registered, list):
+            return registered  # busy
+        for n, answer in zip(positions, registered):
+            answers[n] = answer
+    with force_locale(answer_locale()):
+        results = [_batch_item(n, answer, town.tz) for n, answer in enumerate(answers)]
+    counts = {"created": 0, "repeated": 0, "conflicts": 0, "invalid": 0}
+    for answer in answers:
+        counts[_COUNTED[answer.status]] += 1
+    return jsonify(results=results, counts=counts)
+
+
+_COUNTED = {201: "created", 200: "repeated", 409: "conflicts", 422: "invalid"}
+
+
+@dataclass
+class _Answer:
+    """What one submission comes to: 201 registered, 200 a repeat, 409 a conflict (`case` the
+    existing one), 422 invalid (`errors` by field path)."""
+
+    status: int
+    case: Case | None = None
+    errors: dict[str, str] | None = None
+
+
+def _conflict(answer: _Answer):
+    return error(409, _conflict_message(answer), reference=answer.case.reference)
+
+
+def _conflict_message(answer: _Answer) -> str:
+    return (f"external_id {answer.case.external_ref!r} is already registered as {answer.case.reference} "
+            "with different content.")
+
+
+def _batch_item(index: int, answer: _Answer, tz: tzinfo) -> dict:
+    item: dict = {"index": index, "status": answer.status}
+    if answer.status in (200, 201):
+        item["case"] = _case_json(answer.case, tz)
+    elif answer.status == 409:
+        item.update(reference=answer.case.reference, error=_conflict_message(answer))
+    else:
+        item["errors"] = answer.errors
+    return item
+
+
+def _register(client: ApiClient, items: list[CaseData], now: datetime, town: Town) -> list[_Answer] | object:
+    """Register the items in one transaction and commit: one answer per item, in order; or the
+    503 answer when the database stays busy (nothing written)."""
     started, races, busy_retries = time.monotonic(), 0, 0
     while races < REGISTER_ATTEMPTS:
         try:
-            existing = _by_external_id(client.channel, data.external_ref)
-            if existing is not None:
-                return _repeat(existing, data, tz)
-            case = register_case(data, None, now=now, town=town)
-            audit.record("api_register", None, "case", case.reference, channel=client.channel,
-                         token_id=client.token_id, external_id=data.external_ref, at=now, ip=request.remote_addr)
+            answers = _answers(client.channel, items, register_cases(items, None, now=now, town=town))
+            for answer in answers:
+                if answer.status == 201:
+                    audit.record("api_register", None, "case", answer.case.reference, channel=client.channel,
+                                 token_id=client.token_id, external_id=answer.case.external_ref, at=now,
+                                 ip=request.remote_addr)
+            case_ids = {a.case.id for a in answers if a.case is not None}  # read before the commit expires them
             db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            if err.field == "external_ref":  # registered since we looked: answer as a repeat
-                races += 1
-                continue
-            path = _FIELD_PATHS.get(err.field, err.field)
-            return invalid({path: err.message % err.params})
         except IntegrityError:
             db.session.rollback()  # lost a race to a concurrent registration; look again
             races += 1
-            log.info("channel %s external_id %r: concurrent registration, re-reading",
-                     client.channel, data.external_ref)
+            log.info("channel %s: concurrent registration of %d case(s), re-reading", client.channel, len(items))
             continue
         except DBAPIError as exc:
             db.session.rollback()
             if not database_busy(exc):
                 raise
             if busy_retries >= BUSY_RETRIES or time.monotonic() - started >= BUSY_RETRY_WITHIN:
-                log.warning("channel %s external_id %r: database busy, answering 503 (%s)",
-                            client.channel, data.external_ref, exc.orig)
+                log.warning("channel %s: database busy, answering 503 for %d case(s) (%s)",
+                            client.channel, len(items), exc.orig)
                 return busy()
             busy_retries += 1
-            log.info("channel %s external_id %r: database busy, retry %d", client.channel, data.external_ref,
-                     busy_retries)
+            log.info("channel %s: database busy, retry %d", client.channel, busy_retries)
             time.sleep(random.uniform(0, BUSY_PAUSE * busy_retries))
             continue
-        log.info("channel %s registered %s (external_id %r)", client.channel, case.reference, data.external_ref)
-        payload = case_json(case, tz)
-        response = jsonify(payload)
-        response.status_code = 201
-        response.headers["Location"] = payload["url"]
-        return response
-    log.warning("channel %s external_id %r: gave up after %d attempts", client.channel, data.external_ref,
+        _reload(case_ids)
+        created = [a.case.reference for a in answers if a.status == 201]
+        if created:
+            log.info("channel %s registered %d case(s): %s", client.channel, len(created),
+                     ", ".join(created[:5]) + (" …" if len(created) > 5 else ""))
+        return answers
+    log.warning("channel %s: gave up on %d case(s) after %d attempts", client.channel, len(items),
                 races + busy_retries)
     return busy("Too many registrations at the same moment; try again.")
 
 
-def _by_external_id(channel: str, external_id: str) -> Case | None:
-    return db.session.scalar(select(Case).where(Case.channel == channel, Case.external_ref == external_id))
+def _reload(case_ids: set[int]) -> None:
+    """The committed (so expired) cases read back in one statement, with what case_json shows."""
+    if case_ids:
+        db.session.scalars(select(Case).where(Case.id.in_(case_ids)).options(
+            selectinload(Case.outcome), selectinload(Case.merged_into), selectinload(Case.lead_office))).all()
 
 
-def _repeat(case: Case, data: CaseData, tz: tzinfo):
-    if case.content_hash == data.content_hash:
-        return jsonify(case_json(case, tz))
-    return error(409, f"external_id {data.external_ref!r} is already registered as {case.reference} "
-                      "with different content.", reference=case.reference)
+def _answers(channel: str, items: list[CaseData], results: list) -> list[_Answer]:
+    """register_cases' results as answers: a refused channel reference is a repeat or a conflict
+    with the case that holds it (read in one statement, this batch's own new cases included)."""
+    taken = [data.external_ref for data, result in zip(items, results)
+             if isinstance(result, DomainError) and result.field == "external_ref"]
+    holders = {}
+    if taken:
+        holders = {case.external_ref: case for case in db.session.scalars(
+            select(Case).where(Case.channel == channel, Case.external_ref.in_(set(taken))))}
+    answers = []
+    for data, result in zip(items, results):
+        if not isinstance(result, DomainError):
+            answers.append(_Answer(201, result))
+        elif result.field == "external_ref" and data.external_ref in holders:
+            holder = holders[data.external_ref]
+            answers.append(_Answer(200 if holder.content_hash == data.content_hash else 409, holder))
+        else:
+            path = _FIELD_PATHS.get(result.field, result.field)
+            answers.append(_Answer(422, errors={path: result.message % result.params}))
+    return answers
 
 
-def _case_data(channel: str, sub: schemas.CaseSubmission, content_hash: str) -> CaseData:
-    """What register_case takes, from a valid submission."""
+def _case_data(channel: str, sub: schemas.CaseSubmission, content_hash: str, villages: dict[str, int]) -> CaseData:
+    """What register_cases takes, from a valid submission; `villages` from _villages."""
     location = sub.location or schemas.Location()
     return CaseData(
         channel=channel, external_ref=sub.external_id, received_at=sub.received_at, category=sub.category,
-        summary=sub.summary, village_id=_village_id(location.village), address=location.address,
+        summary=sub.summary, village_id=villages.get(location.village or ""), address=location.address,
         parties=[PartyData(**party.model_dump()) for party in sub.parties],
         details=sub.details.as_sent() if sub.details is not None else {}, channel_due_at=sub.due_at,
         amount=sub.amount_yuan, people_involved=sub.people_involved, violence=sub.violence_for(channel),
         content_hash=content_hash)
 
 
-def _village_id(name_or_code: str | None) -> int | None:
-    """The village the channel named, by name or code; an unknown one is simply not set."""
-    if not name_or_code:
-        return None
-    return db.session.scalar(select(Village.id).where(
-        or_(Village.name == name_or_code, Village.code == name_or_code)).order_by(Village.id).limit(1))
+def _villages(submissions: list[schemas.CaseSubmission]) -> dict[str, int]:
+    """name or code -> village id, for the villages these submissions name (one statement); an
+    unknown one is simply not set. A name or code two villages share goes to the first."""
+    named = {s.location.village for s in submissions if s.location is not None and s.location.village}
+    found: dict[str, int] = {}
+    if named:
+        for village_id, name, code in db.session.execute(
+                select(Village.id, Village.name, Village.code)
+                .where(or_(Village.name.in_(named), Village.code.in_(named))).order_by(Village.id.desc())):
+            for key in (name, code):
+                if key in named:
+                    found[key] = village_id  # descending ids: the first village is written last
+    return found
 
 
 @bp.get("/cases/<reference>")
@@ -311,12 +426,18 @@ def unknown(path):
 
 
 def case_json(case: Case, tz: tzinfo) -> dict:
+    with force_locale(answer_locale()):
+        return _case_json(case, tz)
+
+
+def _case_json(case: Case, tz: tzinfo) -> dict:
+    """case_json inside the answer's locale."""
     return {
         "reference": case.reference,
         "external_id": case.external_ref,
         "channel": case.channel,
         "status": case.status,
-        "status_note": status_note(case, tz),
+        "status_note": _status_note(case, tz),
         "received_at": _iso(case.received_at, tz),
         "updated_at": _iso(case.updated_at, tz),
         "deadlines": {"accept_by": _iso(case.accept_by, tz), "conclude_by": _iso(case.conclude_by, tz),
@@ -335,13 +456,8 @@ def answer_locale() -> str:
     return "en" if best.startswith("en") else "zh_CN"
 
 
-def status_note(case: Case, tz: tzinfo) -> str:
-    """One line a 12345 operator can read to the caller, in `answer_locale()`'s language."""
-    with force_locale(answer_locale()):
-        return _status_note(case, tz)
-
-
 def _status_note(case: Case, tz: tzinfo) -> str:
+    """One line a 12345 operator can read to the caller, in the current locale (answer_locale's)."""
     status = case.status
     if status == Status.REGISTERED.value:
         return _("Registered; to be accepted or rejected by %(day)s.", day=_day(case.accept_by, tz))

@@ -4,14 +4,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..auth.models import User
 from ..cases.models import Case, Party, ReferenceCounter, TimelineEvent
-from ..cases.risk import refresh_risk
-from ..cases.search import index_case
+from ..cases.risk import refresh_risk_many
+from ..cases.search import index_new_cases
 from ..cases.services import refresh_deadlines
 from ..core.cells import DEFAULT_CATEGORY_RULES
 from ..core.addresses import address_key
@@ -59,17 +59,23 @@ class CaseData:
 
 
 def next_reference(town: Town, year: int) -> str:
-    """Hand out the next number for the year inside the caller's transaction.
+    """Hand out the next number for the year inside the caller's transaction."""
+    return next_references(town, year, 1)[0]
 
-    One upsert: the first case of a year creates the counter row, later ones bump it. The
-    row lock it takes makes concurrent registrations queue instead of reading the same value.
+
+def next_references(town: Town, year: int, count: int) -> list[str]:
+    """Hand out the next `count` numbers for the year inside the caller's transaction.
+
+    One upsert: the first case of a year creates the counter row, later ones bump it by
+    `count`. The row lock it takes makes concurrent registrations queue instead of reading
+    the same value.
     """
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(ReferenceCounter).values(prefix=town.reference_prefix, year=year, last_value=1)
+    stmt = insert(ReferenceCounter).values(prefix=town.reference_prefix, year=year, last_value=count)
     stmt = stmt.on_conflict_do_update(index_elements=["prefix", "year"],
-                                      set_={"last_value": ReferenceCounter.last_value + 1})
-    number = db.session.execute(stmt.returning(ReferenceCounter.last_value)).scalar_one()
-    return format_reference(town.reference_prefix, year, number)
+                                      set_={"last_value": ReferenceCounter.last_value + count})
+    last = db.session.execute(stmt.returning(ReferenceCounter.last_value)).scalar_one()
+    return [format_reference(town.reference_prefix, year, number) for number in range(last - count + 1, last + 1)]
 
 
 def _party(p: PartyData) -> Party:
@@ -90,12 +96,102 @@ def _party(p: PartyData) -> Party:
 
 
 def register_case(data: CaseData, user: User | None, *, now: datetime, town: Town) -> Case:
-    if data.external_ref:
-        existing = db.session.scalar(select(Case.reference).where(
-            Case.channel == data.channel, Case.external_ref == data.external_ref))
-        if existing:
-            raise DomainError("This channel reference is already registered as %(reference)s.",
-                              field="external_ref", reference=existing)
+    """Register one case, or raise the DomainError that says why not."""
+    (result,) = register_cases([data], user, now=now, town=town)
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+# Channel references asked about per statement (bound parameters per IN).
+_REFS_PER_QUERY = 500
+
+
+def register_cases(items: list[CaseData], user: User | None, *, now: datetime,
+                   town: Town) -> list[Case | DomainError]:
+    """Register many cases in the caller's transaction, a fixed number of statements whatever
+    their number (a few per 500 cases): one Case or one DomainError per item, in order.
+
+    An item is refused (its DomainError, nothing of it written) when its channel reference is
+    registered already, or given twice in `items` (the second), when its received time is in
+    the future, or when it has no party or a party's phone or ID number cannot be read; the
+    other items are registered all the same. The caller commits or rolls back all of them.
+    """
+    results: list[Case | DomainError | None] = [None] * len(items)
+    registered = _registered_references(items)
+    seen: set[tuple[str, str]] = set()
+    cases: list[Case] = []
+    for n, data in enumerate(items):
+        key = (data.channel, data.external_ref)
+        try:
+            if data.external_ref and (key in registered or key in seen):
+                raise DomainError("This channel reference is already registered as %(reference)s.",
+                                  field="external_ref", reference=registered.get(key, ""))
+            case = _new_case(data, user, now=now, town=town)
+        except DomainError as err:
+            results[n] = err
+            continue
+        if data.external_ref:
+            seen.add(key)
+        results[n] = case
+        cases.append(case)
+    if not cases:
+        return results
+    refresh_risk_many(cases, now)
+    # The numbers last: their upsert takes the write lock, held until the caller commits (on
+    # SQLite, the whole database's), so the reads and the work above happen before it.
+    references = next_references(town, now.astimezone(town.tz).year, len(cases))
+    # Ids given here, not by the INSERT: SQLite cannot hand back many rows' ids in order, so the
+    # ORM would insert one row per statement; with the ids known it inserts them all at once.
+    parties = [party for case in cases for party in case.parties]
+    for case, reference, case_id in zip(cases, references, _new_ids(Case, len(cases))):
+        case.reference, case.id = reference, case_id
+    for party, party_id in zip(parties, _new_ids(Party, len(parties))):
+        party.id, party.case_id = party_id, party.case.id
+    db.session.add_all(cases)
+    db.session.add_all(TimelineEvent(id=event_id, case_id=case.id, at=now, actor_id=user.id if user else None,
+                                     action="register", from_status=None, to_status=Status.REGISTERED.value,
+                                     details={"channel": case.channel, "external_ref": case.external_ref})
+                       for case, event_id in zip(cases, _new_ids(TimelineEvent, len(cases))))
+    db.session.flush()
+    index_new_cases(cases)
+    return results
+
+
+def _new_ids(model, count: int) -> list[int]:
+    """`count` unused primary keys of `model`'s table, in one statement. PostgreSQL: from its
+    sequence. SQLite: after the largest, which is safe because the caller holds the database's
+    write lock (next_references took it) until it commits."""
+    if not count:
+        return []
+    table = model.__table__
+    if db.engine.dialect.name == "postgresql":
+        return list(db.session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+            {"table": table.name, "count": count}))
+    last = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(last + 1, last + 1 + count))
+
+
+def _registered_references(items: list[CaseData]) -> dict[tuple[str, str], str]:
+    """(channel, external reference) -> case reference, for the items' references already registered."""
+    by_channel: dict[str, set[str]] = {}
+    for data in items:
+        if data.external_ref:
+            by_channel.setdefault(data.channel, set()).add(data.external_ref)
+    found: dict[tuple[str, str], str] = {}
+    for channel, refs in by_channel.items():
+        refs = sorted(refs)
+        for start in range(0, len(refs), _REFS_PER_QUERY):
+            for external_ref, reference in db.session.execute(
+                    select(Case.external_ref, Case.reference).where(
+                        Case.channel == channel, Case.external_ref.in_(refs[start:start + _REFS_PER_QUERY]))):
+                found[(channel, external_ref)] = reference
+    return found
+
+
+def _new_case(data: CaseData, user: User | None, *, now: datetime, town: Town) -> Case:
+    """The case as registered, not yet added to the session; DomainError when it cannot be."""
     if data.received_at > now:
         raise DomainError("The received time cannot be in the future.", field="received_at")
     if not data.parties:
@@ -112,15 +208,6 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
     )
     case.parties = [_party(p) for p in data.parties]
     refresh_deadlines(case, town)
-    refresh_risk(case, now)
-    # The number last: its upsert takes the write lock, held until the caller commits (on SQLite,
-    # the whole database's), so the reads above happen before it.
-    case.reference = next_reference(town, now.astimezone(town.tz).year)
-    db.session.add(case)
-    db.session.add(TimelineEvent(case=case, at=now, actor_id=user.id if user else None, action="register",
-                                 from_status=None, to_status=Status.REGISTERED.value,
-                                 details={"channel": data.channel, "external_ref": data.external_ref}))
-    index_case(case)
     return case
 
 

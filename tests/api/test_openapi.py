@@ -36,13 +36,18 @@ def test_document_is_served_without_a_token(client):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     assert r.get_json() == json.loads(json.dumps(openapi.document()))
-    assert set(r.get_json()["paths"]) == {"/cases", "/cases/{reference}"}
+    assert set(r.get_json()["paths"]) == {"/cases", "/cases/batch", "/cases/{reference}"}
 
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_api_conforms_to_its_document(case, app, town, hotline):
-    case.call_and_validate(app=app, headers=hotline, checks=CHECKS)
+    checks = CHECKS
+    if case.operation.path == "/cases/batch":
+        # An invalid case inside a batch is answered as a 422 result inside the 200 (documented),
+        # not by refusing the batch: only a body that is no batch is refused.
+        checks = [check for check in CHECKS if check is not negative_data_rejection]
+    case.call_and_validate(app=app, headers=hotline, checks=checks)
 
 
 @pytest.mark.parametrize("status", list(Status))

@@ -118,11 +118,16 @@ def test_the_document_is_generated_from_the_models():
     document = openapi.document()
     assert document["openapi"].startswith("3.1")
     models = [schemas.CaseSubmission, schemas.Case, schemas.CaseList, schemas.Conflict, schemas.Error,
-              schemas.ValidationErrors]
+              schemas.ValidationErrors, schemas.BatchSubmission, schemas.BatchAnswer]
     _refs, definitions = models_json_schema([(m, "validation") for m in models], ref_template=openapi.REF)
     assert document["components"]["schemas"] == definitions["$defs"]
     submit = document["paths"]["/cases"]["post"]
     assert submit["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CaseSubmission"}
+    batch = document["paths"]["/cases/batch"]["post"]
+    assert batch["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/BatchSubmission"}
+    assert document["components"]["schemas"]["BatchSubmission"]["properties"]["cases"]["items"] == {
         "$ref": "#/components/schemas/CaseSubmission"}
     listing = document["paths"]["/cases"]["get"]["parameters"]
     assert [p["name"] for p in listing] == list(schemas.ListQuery.model_fields)
