@@ -7,7 +7,7 @@ Every setting here can be changed from the environment, so one file serves every
 | `GUNICORN_BIND` | address(es) to listen on, comma-separated (`host:port`, `unix:/path`) | `127.0.0.1:8000` |
 | `GUNICORN_WORKERS` (or `WEB_CONCURRENCY`) | worker processes | 2 × the CPU cores this process may use |
 | `GUNICORN_THREADS` | threads per worker (more than 1 uses the gthread worker) | 1 |
-| `GUNICORN_TIMEOUT` | seconds a request may take before its worker is restarted | 30 |
+| `GUNICORN_TIMEOUT` | seconds a request may take before its worker is restarted | 120 |
 | `GUNICORN_ACCESSLOG`, `GUNICORN_ERRORLOG` | log files; `-` is stdout / stderr | `-`, `-` |
 | `GUNICORN_LOGLEVEL` | debug, info, warning, error | info |
 | `GUNICORN_CONTROL_SOCKET` | path of gunicorn's control socket (`gunicornc`); unset: none | unset |
@@ -42,10 +42,11 @@ threads = _int("GUNICORN_THREADS", 1)
 # connection is ever shared between processes.
 preload_app = False
 
-# A request's longest honest wait is a database lock: SQLite's busy timeout (5 s) and the channel
-# API's short retries, after which it answers 503. 30 s leaves room for a large export; a worker
-# stuck longer is killed and replaced.
-timeout = _int("GUNICORN_TIMEOUT", 30)
+# A request's longest honest wait for a lock is SQLite's busy timeout (5 s) and the channel API's
+# short retries, after which it answers 503. The longest honest work is confirming a spreadsheet
+# import of 50,000 rows (about a minute on SQLite at a million cases; bench/RESULTS.md): 120 s
+# leaves room for it; a worker stuck longer is killed and replaced.
+timeout = _int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30  # on SIGTERM or a reload, requests in flight get this long to finish
 keepalive = 5  # behind a reverse proxy that reuses connections (gthread worker)
 

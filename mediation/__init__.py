@@ -28,6 +28,7 @@ from .auth.views import bp as auth_bp
 from .cases.views import bp as cases_bp
 from .db import utcnow
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from .intake.import_views import allow_large_uploads
 from .intake.import_views import bp as imports_bp
 from .intake.views import bp as intake_bp
 from .jobs import cli as jobs_cli
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
+    app.before_request(allow_large_uploads)  # before CSRF's check, which reads the form
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)

@@ -274,7 +274,7 @@ def _register(client: ApiClient, items: list[CaseData], now: datetime, town: Tow
                     audit.record("api_register", None, "case", answer.case.reference, channel=client.channel,
                                  token_id=client.token_id, external_id=answer.case.external_ref, at=now,
                                  ip=request.remote_addr)
-            case_ids = {a.case.id for a in answers if a.case is not None}  # read before the commit expires them
+            case_ids = {a.case.id for a in answers if a.case is not None}
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # lost a race to a concurrent registration; look again
@@ -293,7 +293,8 @@ def _register(client: ApiClient, items: list[CaseData], now: datetime, town: Tow
             log.info("channel %s: database busy, retry %d", client.channel, busy_retries)
             time.sleep(random.uniform(0, BUSY_PAUSE * busy_retries))
             continue
-        _reload(case_ids)
+        stored = _reload(case_ids)
+        answers = [_Answer(a.status, stored[a.case.id], a.errors) if a.case is not None else a for a in answers]
         created = [a.case.reference for a in answers if a.status == 201]
         if created:
             log.info("channel %s registered %d case(s): %s", client.channel, len(created),
@@ -304,11 +305,12 @@ def _register(client: ApiClient, items: list[CaseData], now: datetime, town: Tow
     return busy("Too many registrations at the same moment; try again.")
 
 
-def _reload(case_ids: set[int]) -> None:
-    """The committed (so expired) cases read back in one statement, with what case_json shows."""
-    if case_ids:
-        db.session.scalars(select(Case).where(Case.id.in_(case_ids)).options(
-            selectinload(Case.outcome), selectinload(Case.merged_into), selectinload(Case.lead_office))).all()
+def _reload(case_ids: set[int]) -> dict[int, Case]:
+    """The cases answered with, as committed, read in one statement with what case_json shows."""
+    if not case_ids:
+        return {}
+    return {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(case_ids)).options(
+        selectinload(Case.outcome), selectinload(Case.merged_into), selectinload(Case.lead_office)))}
 
 
 def _answers(channel: str, items: list[CaseData], results: list) -> list[_Answer]:

@@ -22,11 +22,11 @@ from ..core.errors import N_, DomainError
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 1024 * 1024  # the app's MAX_CONTENT_LENGTH too
-MAX_ROWS = 1000  # data rows, blank rows not counted; a confirm of 1,000 rows takes ~4 s on SQLite, ~7 s on PostgreSQL
+MAX_FILE_BYTES = 16 * 1024 * 1024  # 50,000 rows of a 12345 export: ~4 MiB as .xlsx, ~12 MiB as .csv
+MAX_ROWS = 50_000  # data rows, blank rows not counted (bench/RESULTS.md: preview and confirm at 50,000)
 MAX_COLUMNS = 60  # columns read; anything further right is ignored
 HEADER_SCAN_ROWS = 10  # the column names may sit below a title row or two
-MAX_UNCOMPRESSED = 20 * 1024 * 1024  # all members of an .xlsx together
+MAX_UNCOMPRESSED = 256 * 1024 * 1024  # all members of an .xlsx together (50,000 rows: ~40 MiB of XML)
 MAX_RATIO = 100  # uncompressed / compressed, per member
 RATIO_FLOOR = 64 * 1024  # members smaller than this are harmless whatever their ratio
 MAX_MEMBERS = 1000

@@ -20,7 +20,7 @@ RECOGNISE = ""  # the channel choice "recognise it from the column names"
 class UploadForm(Form):
     channel = SelectField(_l("Channel"), choices=[(RECOGNISE, _l("Recognise from the column names"))]
                           + choices("channel", IMPORT_CHANNELS), default=RECOGNISE)
-    file = FileField(_l("Spreadsheet (.xlsx or .csv, at most 1 MiB and 2,000 rows)"), validators=[
+    file = FileField(_l("Spreadsheet (.xlsx or .csv, at most 16 MiB and 50,000 rows)"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["xlsx", "csv"], _l("Upload an .xlsx or .csv file.")),
     ], render_kw={"accept": ".xlsx,.csv"})

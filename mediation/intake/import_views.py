@@ -1,14 +1,16 @@
-"""Spreadsheet import: upload, preview (kept in the database), confirm in one transaction.
+"""Spreadsheet import: upload, preview (kept in the database), confirm in chunks.
 
-Nothing is written to cases until the batch is confirmed; the confirmation registers every
-good row through `register_case` and commits once, so a failure half-way writes nothing.
-Rows already registered on the channel (channel + external reference, the API's key) are
-skipped, both at preview and again at confirmation. The preview proposes each row's category
+Nothing is written to cases until the batch is confirmed. The confirmation registers the good
+rows through `register_cases`, CHUNK_ROWS to a transaction, so that a file of 50,000 rows never
+holds the write lock for long; a failure rolls back its chunk and returns the batch to preview,
+saying how many were registered before it, and confirming again registers the rest: rows
+already registered on the channel (channel + external reference, the API's key) are skipped,
+both at preview and again at confirmation. A row refused at the last moment (a rule the
+preview could not check) is refused alone, and named. The preview proposes each row's category
 (its category column, else the admin's keyword rules) and says why; the supervisor may choose
 another per row, posted with the confirmation (`category-<row>`), and the case is registered,
 and so later routed, with the chosen one.
 """
-import copy
 import logging
 import os
 
@@ -34,7 +36,7 @@ from .rows import (
     FIELD_LABELS, HEADERS, REQUIRED, case_data, check_rows, choose_categories, counts, external_refs, mark_existing,
     read_sheet,
 )
-from .services import active_category_rules, register_case
+from .services import active_category_rules, register_cases
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,13 @@ bp = Blueprint("imports", __name__, url_prefix="/intake/import")
 
 RECENT_BATCHES = 10
 IN_CHUNK = 500  # bound parameters per IN (...) query
+
+
+def allow_large_uploads() -> None:
+    """Run before CSRF reads the form (registered ahead of it in create_app): the import upload may
+    be MAX_FILE_BYTES, every other request stays within the app's MAX_CONTENT_LENGTH."""
+    if request.endpoint == "imports.upload" and request.method == "POST":
+        request.max_content_length = MAX_FILE_BYTES + 64 * 1024  # the file, and the form around it
 
 
 def _require_registrar() -> None:
@@ -127,11 +136,21 @@ def batch(batch_id: int):
     return _preview_page(_batch_or_404(batch_id))
 
 
+PREVIEW_ROWS = 500  # rows listed per section; a file of 50,000 is summed up, not listed
+
+
 def _preview_page(batch: ImportBatch, problems: list[dict] | None = None, status: int = 200):
     rows = batch.rows or []
     villages = dict(db.session.execute(select(Village.id, Village.name)).tuples().all())
     sections = {status: [r for r in rows if r["status"] == status] for status in ("error", "skip", "ok")}
-    return render_template("intake/import_preview.html", batch=batch, sections=sections,
+    totals = {name: len(section) for name, section in sections.items()}
+    by_category: dict[str, int] = {}
+    for row in sections["ok"]:
+        by_category[row["data"]["category"]] = by_category.get(row["data"]["category"], 0) + 1
+    sections = {name: section[:PREVIEW_ROWS] for name, section in sections.items()}
+    return render_template("intake/import_preview.html", batch=batch, sections=sections, totals=totals,
+                           by_category=sorted(by_category.items(), key=lambda item: (-item[1], item[0])),
+                           preview_rows=PREVIEW_ROWS,
                            counts=batch.result.get("counts") or counts(rows),
                            field_labels=FIELD_LABELS, villages=villages, categories=CATEGORIES,
                            problems=problems or [], confirm_form=ConfirmForm(),
@@ -163,73 +182,119 @@ def confirm(batch_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     back = redirect(url_for("imports.batch", batch_id=batch.id), 303)
-    rows = copy.deepcopy(batch.rows)  # a new object, so the JSON column sees the change
+    rows = batch.rows  # changed in place; written back once, at the end
+    # Read before the first commit: after it, touching `batch` would load all its rows again.
+    channel, result = batch.channel, dict(batch.result)
     chosen, problems = _chosen_categories()
     if batch.status == "preview":
         problems += choose_categories(rows, chosen)
     if problems:  # a tampered or stale form: say which row, register nothing
         db.session.rollback()
         return _preview_page(batch, problems, 422)
-    # Claim the batch in the same transaction as the cases: a second confirmation (another
-    # tab, another worker) finds it no longer in preview and does nothing.
+    # Claim the batch first, in its own transaction: a second confirmation (another tab, another
+    # worker) finds it no longer in preview and does nothing.
     claimed = db.session.execute(
         update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
-        .values(status="confirmed")).rowcount
+        .values(status="importing")).rowcount
+    db.session.commit()
     if claimed != 1:
-        db.session.rollback()
         flash(_("This import was already confirmed or discarded; nothing more was done."), "info")
         return back
-    town, now = current_town(), utcnow()
-    # Registered since the preview (by the API, by hand, by another import): skip those too.
-    mark_existing(rows, _existing_references(batch.channel, external_refs(rows, ("ok",))))
+    town, now, user_id = current_town(), utcnow(), current_user.id
+    # Registered since the preview (by the API, by hand, by another import, by an earlier
+    # confirmation of this batch that stopped half-way): skip those too.
+    mark_existing(rows, _existing_references(channel, external_refs(rows, ("ok",))))
     village_ids = set(db.session.scalars(select(Village.id)))
-    created, skipped, at_row = [], [], None
+    to_register = [row for row in rows if row["status"] == "ok"]
+    registered, refused, at_row = 0, [], None
     try:
-        for row in rows:
-            if row["status"] == "skip":
-                skipped.append({"row": row["row"], "external_ref": row["data"]["external_ref"],
-                                "reference": row["reference"]})
-            elif row["status"] == "ok":
-                at_row = row["row"]
-                case = register_case(case_data(row, batch.channel, batch.id, village_ids), current_user,
-                                     now=now, town=town)
-                row["reference"] = case.reference
-                created.append({"row": row["row"], "external_ref": case.external_ref,
-                                "reference": case.reference})
+        for start in range(0, len(to_register), CHUNK_ROWS):
+            chunk = to_register[start:start + CHUNK_ROWS]
+            at_row = chunk[0]["row"]
+            registered += _register_chunk(batch_id, channel, chunk, village_ids, now, town, refused)
+            db.session.commit()
         at_row = None
-        batch.rows = rows
-        batch.result = {**batch.result, "counts": counts(rows),
-                        "created": created, "skipped": skipped, "confirmed_at": now.isoformat(),
-                        "confirmed_by_id": current_user.id}
-        audit.record("import", current_user, "import_batch", batch.id, created=len(created),
-                     skipped=len(skipped), at=now, ip=request.remote_addr)
+        skipped = [{"row": r["row"], "external_ref": r["data"]["external_ref"], "reference": r["reference"]}
+                   for r in rows if r["status"] == "skip"]
+        created = [{"row": r["row"], "external_ref": r["data"]["external_ref"], "reference": r["reference"]}
+                   for r in to_register if r["status"] == "ok"]
+        # One UPDATE, not through the (expired) object: loading it back would read every row again.
+        db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
+            status="confirmed", rows=rows,
+            result={**result, "counts": counts(rows), "created": created, "skipped": skipped,
+                    "refused_at_confirmation": refused, "confirmed_at": now.isoformat(),
+                    "confirmed_by_id": user_id}))
         db.session.commit()
-    except DomainError as err:
+    except Exception as exc:  # any failure: this chunk rolled back, the batch back to preview
         db.session.rollback()
-        _record_failure(batch_id, at_row, err.message)
-        flash(_("Row %(row)s: %(problem)s Nothing was imported.", row=at_row or "-",
-                problem=_(err.message, **err.params)), "danger")
-        return back
-    except Exception as exc:  # any failure: roll everything back, say so, keep the preview
-        db.session.rollback()
-        log.exception("import batch %s failed at row %s; rolled back", batch_id, at_row)
-        _record_failure(batch_id, at_row, type(exc).__name__)
-        if at_row:
+        log.exception("import batch %s failed at row %s; %s cases registered before it", batch_id, at_row,
+                      registered)
+        _release(batch_id)
+        _record_failure(batch_id, at_row, type(exc).__name__, registered)
+        if at_row is None:
+            flash(_("The import failed after registering %(n)s cases. Confirm again to finish it (those "
+                    "already registered are skipped).", n=registered), "danger")
+        elif registered:
+            flash(_("The import failed at row %(row)s; the %(n)s cases before it were registered. Confirm "
+                    "again to register the rest (those already registered are skipped).", row=at_row, n=registered),
+                  "danger")
+        else:
             flash(_("The import failed at row %(row)s; nothing was imported. Try again, or ask the "
                     "administrator.", row=at_row), "danger")
-        else:
-            flash(_("The import failed; nothing was imported. Try again, or ask the administrator."), "danger")
         return back
-    flash(_("%(created)s cases registered, %(skipped)s skipped as already in the system.",
-            created=len(created), skipped=len(skipped)), "success")
+    log.info("import batch %s: %s cases registered by user %s", batch_id, registered, user_id)
+    message = _("%(created)s cases registered, %(skipped)s skipped as already in the system.",
+                created=len(created), skipped=len(skipped))
+    for item in refused[:MAX_REFUSED_SHOWN]:
+        message += " " + _("Row %(row)s: %(problem)s Not imported.", row=item["row"],
+                           problem=_(item["message"], **item["params"]))
+    flash(message, "warning" if refused else "success")
     return back
 
 
-def _record_failure(batch_id: int, at_row, error: str) -> None:
-    """A confirmation that wrote nothing is recorded too, in its own transaction."""
+CHUNK_ROWS = 1000  # rows registered per transaction: the write lock is held ~1 s at a time
+MAX_REFUSED_SHOWN = 5
+
+
+def _register_chunk(batch_id: int, channel: str, chunk: list[dict], village_ids: set[int], now, town,
+                    refused: list[dict]) -> int:
+    """Register one chunk of rows (register_cases, in the session's transaction) and note each
+    row's case, or why it was refused at the last moment; returns how many were registered."""
+    results = register_cases([case_data(row, channel, batch_id, village_ids) for row in chunk], current_user,
+                             now=now, town=town)
+    registered = 0
+    for row, result in zip(chunk, results):
+        if isinstance(result, DomainError):
+            if result.field == "external_ref":  # registered meanwhile: skipped, as at the preview
+                row["status"], row["reference"] = "skip", result.params.get("reference") or None
+            else:
+                row["status"] = "error"
+                row["problems"] = row.get("problems", []) + [{"message": result.message, "params": result.params}]
+                refused.append({"row": row["row"], "message": result.message, "params": result.params})
+        else:
+            row["reference"] = result.reference
+            registered += 1
+    audit.record("import", current_user, "import_batch", batch_id, created=registered,
+                 rows=f"{chunk[0]['row']}-{chunk[-1]['row']}", at=now, ip=request.remote_addr)
+    return registered
+
+
+def _release(batch_id: int) -> None:
+    """Back to preview after a failure, so the batch can be confirmed again."""
+    try:
+        db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "importing")
+                           .values(status="preview"))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("import batch %s could not be released after a failure", batch_id)
+
+
+def _record_failure(batch_id: int, at_row, error: str, registered: int) -> None:
+    """A confirmation that failed is recorded too, in its own transaction."""
     try:
         audit.record("import_failed", current_user, "import_batch", batch_id, at=utcnow(), ip=request.remote_addr,
-                     success=False, row=at_row, error=error)
+                     success=False, row=at_row, error=error, **({"registered": registered} if registered else {}))
         db.session.commit()
     except Exception:  # the failure itself is already logged; the page still answers
         db.session.rollback()

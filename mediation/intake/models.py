@@ -17,7 +17,7 @@ class ImportBatch(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     channel: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, confirmed, discarded
+    status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, importing, confirmed, discarded
     rows: Mapped[list] = mapped_column(JSON, default=list)  # parsed rows, each with its problems
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # after confirming: created and skipped
 

@@ -89,7 +89,7 @@ def test_import_discard_and_a_failed_confirmation_are_recorded(client, db, town,
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(import_views, "register_case", crash)
+    monkeypatch.setattr(import_views, "register_cases", crash)
     assert client.post(f"{URL}{failing}/confirm").status_code == 303
     [failed] = events(db, "import_failed")
     assert (failed.object_id, failed.success, failed.details) == (str(failing), False, {"row": 2, "error": "RuntimeError"})

@@ -254,50 +254,75 @@ def test_rows_registered_after_the_preview_are_skipped_at_confirmation(client, d
     assert [s["external_ref"] for s in batch.result["skipped"]] == ["GD202611200002"]
 
 
-def test_a_failure_half_way_writes_nothing(client, db, town, users, login, monkeypatch):
+def test_a_failure_half_way_keeps_the_rows_before_it_and_confirming_again_registers_the_rest(
+        client, db, town, users, login, monkeypatch):
     login(users["mediator"])
     batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
-    real = import_views.register_case
+    monkeypatch.setattr(import_views, "CHUNK_ROWS", 1)  # one row a transaction, so the third fails alone
+    real = import_views.register_cases
     calls = []
 
-    def crash_on_third(*args, **kwargs):
+    def crash_on_third(*args, **kwargs):  # fault injection: a disk that fills up under the third row
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(import_views, "register_case", crash_on_third)
+    monkeypatch.setattr(import_views, "register_cases", crash_on_third)
     r = confirm(client, batch_id)
     assert r.status_code == 303
-    assert "The import failed at row 4; nothing was imported." in text(client.get(r.headers["Location"]))
-    assert len(calls) == 3
-    assert count(db) == 0 and count(db, Party) == 0 and count(db, TimelineEvent) == 0
-    assert count(db, AuditEvent, AuditEvent.action == "import") == 0
-    assert count(db, ReferenceCounter) == 0  # the numbers handed out were rolled back too
-    assert get_batch(db, batch_id).status == "preview"
+    assert "The import failed at row 4; the 2 cases before it were registered." in text(
+        client.get(r.headers["Location"]))
+    assert count(db) == 2 and count(db, Party) == 2 and count(db, TimelineEvent) == 2
+    assert count(db, AuditEvent, AuditEvent.action == "import") == 2  # one per chunk that was written
+    assert get_batch(db, batch_id).status == "preview"  # can be confirmed again
 
-    monkeypatch.setattr(import_views, "register_case", real)
+    monkeypatch.setattr(import_views, "register_cases", real)
     confirm(client, batch_id)
     assert count(db) == 3
     refs = sorted(db.session.scalars(select(Case.reference)))
     assert [ref[-6:] for ref in refs] == ["000001", "000002", "000003"]  # no gap left by the failure
+    batch = get_batch(db, batch_id)
+    assert batch.status == "confirmed"
+    assert len(batch.result["created"]) == 1 and len(batch.result["skipped"]) == 2
 
 
-def test_a_refusal_half_way_names_the_row_and_writes_nothing(client, db, town, users, login, monkeypatch):
+def test_a_failure_in_the_first_chunk_writes_nothing(client, db, town, users, login, monkeypatch):
     login(users["mediator"])
     batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
-    real = import_views.register_case
 
-    def refuse_wages(data, *args, **kwargs):
-        if data.external_ref == "GD202611200003":
-            raise DomainError("Add at least one party.", field="parties")
-        return real(data, *args, **kwargs)
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(import_views, "register_case", refuse_wages)
+    monkeypatch.setattr(import_views, "register_cases", crash)
     r = confirm(client, batch_id)
-    assert "Row 4: Add at least one party. Nothing was imported." in text(client.get(r.headers["Location"]))
-    assert count(db) == 0
+    assert "The import failed at row 2; nothing was imported." in text(client.get(r.headers["Location"]))
+    assert count(db) == 0 and count(db, ReferenceCounter) == 0  # the numbers handed out were rolled back too
     assert get_batch(db, batch_id).status == "preview"
+
+
+def test_a_row_refused_at_confirmation_is_named_and_the_others_are_registered(client, db, town, users, login,
+                                                                           monkeypatch):
+    """A rule the preview cannot check (here: made up by the test) refuses one row at the last moment."""
+    login(users["mediator"])
+    batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
+    real = import_views.register_cases
+
+    def no_parties_for_wages(items, *args, **kwargs):
+        for data in items:
+            if data.external_ref == "GD202611200003":
+                data.parties = []  # register_cases refuses a case without parties
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(import_views, "register_cases", no_parties_for_wages)
+    r = confirm(client, batch_id)
+    page = text(client.get(r.headers["Location"]))
+    assert "Row 4: Add at least one party. Not imported." in page
+    assert count(db) == 2
+    batch = get_batch(db, batch_id)
+    assert batch.status == "confirmed"
+    assert [row["status"] for row in batch.rows if row["row"] == 4] == ["error"]
+    assert batch.result["refused_at_confirmation"][0]["row"] == 4
 
 
 def test_discard(client, db, town, users, login):
@@ -451,8 +476,10 @@ def test_zip_bomb_one_huge_member(client, db, town, users, login):
     _refused(client, db, content, "bomb.xlsx", "compressed suspiciously well")
 
 
-def test_zip_bomb_many_small_members(client, db, town, users, login):
-    """Each member below the ratio check's floor, together far beyond the unpacked limit."""
+def test_zip_bomb_many_small_members(client, db, town, users, login, monkeypatch):
+    """Each member below the ratio check's floor, together far beyond the unpacked limit (at most
+    MAX_MEMBERS such members fit, 64 MiB in all: the limit is lowered here to show the check)."""
+    monkeypatch.setattr(files, "MAX_UNCOMPRESSED", 20 * 1024 * 1024)
     login(users["mediator"])
     content = xlsx(GOOD_ROWS)
     out = io.BytesIO()
@@ -683,3 +710,47 @@ def test_overlong_values_are_refused_naming_the_column(client, db, town, users, 
     page = text(client.get(f"{URL}{batch_id}?lang=en"))
     assert "工单编号 is longer than 64 characters." in page
     assert "诉求内容 is longer than 4000 characters." in page
+
+
+# --------------------------------------------------------------------------------------------
+# Large files: 50,000 rows
+# --------------------------------------------------------------------------------------------
+
+def test_only_the_import_upload_takes_a_body_over_the_apps_limit(client, db, town, users, login):
+    login(users["supervisor"])
+    big_form = client.post("/intake/register", data={"summary": "x" * (1024 * 1024 + 10)})
+    assert big_form.status_code == 413
+    rows = [[f"GD{i:08d}", "2026-11-20 10:00", "楼上漏水，邻里纠纷" * 4, f"张{i}"] for i in range(9000)]
+    content = csv_bytes(rows, HEADERS_12345[:4])
+    assert len(content) > 1024 * 1024
+    assert batch_id_of(upload(client, content, "big.csv"))
+    too_big = upload(client, content * 16, "huge.csv")  # beyond the import's own 16 MiB
+    assert too_big.status_code == 413
+
+
+def test_a_long_preview_lists_its_first_rows_and_sums_up_the_rest(client, db, town, users, login, monkeypatch):
+    monkeypatch.setattr(import_views, "PREVIEW_ROWS", 2)
+    login(users["mediator"])
+    batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
+    page = client.get(f"{URL}{batch_id}?lang=en")
+    body = page.get_data(as_text=True)
+    assert body.count('name="category-') == 2  # a choice for each listed row only
+    assert "The first 2 of 3 rows are listed." in text(page)
+    assert 'id="categories-summary"' in body
+    # the rows not listed are registered all the same, with their proposed categories
+    confirm(client, batch_id)
+    assert count(db) == 3
+
+
+def test_an_import_being_registered_says_so_and_offers_no_second_confirmation(client, db, town, users, login):
+    login(users["mediator"])
+    batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
+    batch = get_batch(db, batch_id)
+    batch.status = "importing"  # as a confirmation in another tab leaves it while it runs
+    db.session.commit()
+    page = client.get(f"{URL}{batch_id}?lang=en")
+    assert 'id="import-running"' in page.get_data(as_text=True)
+    assert 'id="confirm-form"' not in page.get_data(as_text=True)
+    r = confirm(client, batch_id)
+    assert "already confirmed or discarded" in text(client.get(r.headers["Location"]))
+    assert count(db) == 0
