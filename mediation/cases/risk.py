@@ -1,5 +1,6 @@
 """Gather the facts the escalation-risk rules need from the database, and store the verdict."""
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 
@@ -29,6 +30,18 @@ def _related_ids(cases: list[Case]) -> dict[int | None, set[int]]:
     return related
 
 
+class _PartyRow(NamedTuple):
+    """A party of a case, as the earlier-cases query returns it."""
+
+    party_id: int | None
+    phone: str | None
+    id_number: str | None
+    id: int
+    channel: str
+    received_at: datetime
+    reference: str
+
+
 def refresh_risk(case: Case, now: datetime) -> None:
     refresh_risk_many([case], now)
 
@@ -48,6 +61,11 @@ def refresh_risk_many(cases: list[Case], now: datetime) -> None:
             select(Party.id.label("party_id"), Party.phone, Party.id_number, Case.id, Case.channel,
                    Case.received_at, Case.reference)
             .join(Case, Case.id == Party.case_id).where(or_(*conditions))).all()
+        # The cases given are evidence for each other too: a batch being registered is not in the
+        # database yet (its rows and the database's are the same facts when it is).
+        known = {(row.id, row.party_id) for row in rows}
+        rows += [_PartyRow(p.id, p.phone, p.id_number, c.id, c.channel, c.received_at, c.reference)
+                 for c in cases if c.id is not None for p in c.parties if (c.id, p.id) not in known]
         for row in rows:
             for key in (("phone", row.phone), ("id", row.id_number)):
                 if key[1]:
@@ -70,7 +88,7 @@ def _same_parties_before(case: Case, by_key: dict, related: set[int]) -> list:
         for key in (("phone", party.phone), ("id", party.id_number)):
             if key[1]:
                 for row in by_key.get(key, []):
-                    if row.id != case.id and row.received_at <= case.received_at and row.id not in related:
+                    if row.id != case.id and _before(row, case) and row.id not in related:
                         sides[party.role].add((row.id, row.party_id))
                         earlier_rows[row.id] = row
     applicants, respondents = sides[PartyRole.APPLICANT.value], sides[PartyRole.RESPONDENT.value]
@@ -79,6 +97,14 @@ def _same_parties_before(case: Case, by_key: dict, related: set[int]) -> list:
         if any(other_case == case_id and other_party != party_id for other_case, other_party in respondents):
             earlier[case_id] = earlier_rows[case_id]
     return list(earlier.values())
+
+
+def _before(row, case: Case) -> bool:
+    """Received before the case; at the same moment, registered before it (two work orders of one
+    minute, registered together, are not each other's repeat both ways)."""
+    if row.received_at != case.received_at or case.id is None:
+        return row.received_at <= case.received_at
+    return row.id < case.id
 
 
 def _store(case: Case, earlier: list, now: datetime, today: date) -> None:

@@ -13,11 +13,12 @@ and so later routed, with the chosen one.
 """
 import logging
 import os
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from ..organisation.models import Village
 from ..auth import audit
@@ -49,7 +50,7 @@ IN_CHUNK = 500  # bound parameters per IN (...) query
 def allow_large_uploads() -> None:
     """Run before CSRF reads the form (registered ahead of it in create_app): the import upload may
     be MAX_FILE_BYTES, every other request stays within the app's MAX_CONTENT_LENGTH."""
-    if request.endpoint == "imports.upload" and request.method == "POST":
+    if request.endpoint == "imports.upload" and request.method == "POST" and current_user.is_authenticated:
         request.max_content_length = MAX_FILE_BYTES + 64 * 1024  # the file, and the form around it
 
 
@@ -74,15 +75,20 @@ def _batch_or_404(batch_id: int) -> ImportBatch:
     return batch
 
 
-def _existing_references(channel: str, refs: list[str]) -> dict[str, str]:
-    """external_ref -> case reference, for those already registered on `channel`."""
+def _existing_references(channel: str, refs: list[str], batch_id: int | None = None) -> tuple[dict, dict]:
+    """({external_ref: case reference} of those already registered on `channel`, and of those
+    among them that batch `batch_id` registered itself, in an earlier confirmation that stopped
+    half-way). The second is read only when asked for (it reads each case's details)."""
     found: dict[str, str] = {}
+    ours: dict[str, str] = {}
+    columns = (Case.external_ref, Case.reference) + ((Case.details,) if batch_id is not None else ())
     for start in range(0, len(refs), IN_CHUNK):
-        chunk = refs[start:start + IN_CHUNK]
-        found.update(db.session.execute(
-            select(Case.external_ref, Case.reference)
-            .where(Case.channel == channel, Case.external_ref.in_(chunk))).tuples().all())
-    return found
+        for row in db.session.execute(select(*columns).where(
+                Case.channel == channel, Case.external_ref.in_(refs[start:start + IN_CHUNK]))):
+            found[row.external_ref] = row.reference
+            if batch_id is not None and (row.details or {}).get("import_batch") == batch_id:
+                ours[row.external_ref] = row.reference
+    return found, ours
 
 
 def _upload_page(form: UploadForm, status: int = 200):
@@ -116,7 +122,7 @@ def upload():
     town, now = current_town(), utcnow()
     villages = {v.name: v.id for v in db.session.scalars(select(Village).order_by(Village.id))}
     rows = check_rows(sheet, villages=villages, tz=town.tz, now=now, rules=active_category_rules())
-    mark_existing(rows, _existing_references(channel, external_refs(rows)))
+    mark_existing(rows, _existing_references(channel, external_refs(rows))[0])
     batch = ImportBatch(created_by_id=current_user.id, created_at=now, filename=filename or "-",
                         channel=channel, status="preview", rows=rows,
                         result={"header_row": sheet.header_row, "columns": sheet.column_names(),
@@ -148,7 +154,8 @@ def _preview_page(batch: ImportBatch, problems: list[dict] | None = None, status
     for row in sections["ok"]:
         by_category[row["data"]["category"]] = by_category.get(row["data"]["category"], 0) + 1
     sections = {name: section[:PREVIEW_ROWS] for name, section in sections.items()}
-    return render_template("intake/import_preview.html", batch=batch, sections=sections, totals=totals,
+    stale = batch.status == "importing" and (batch.claimed_at is None or batch.claimed_at < utcnow() - STALE_CLAIM)
+    return render_template("intake/import_preview.html", batch=batch, sections=sections, totals=totals, stale=stale,
                            by_category=sorted(by_category.items(), key=lambda item: (-item[1], item[0])),
                            preview_rows=PREVIEW_ROWS,
                            counts=batch.result.get("counts") or counts(rows),
@@ -184,7 +191,7 @@ def confirm(batch_id: int):
     back = redirect(url_for("imports.batch", batch_id=batch.id), 303)
     rows = batch.rows  # changed in place; written back once, at the end
     # Read before the first commit: after it, touching `batch` would load all its rows again.
-    channel, result = batch.channel, dict(batch.result)
+    channel, result, earlier = batch.channel, dict(batch.result), batch.registered
     chosen, problems = _chosen_categories()
     if batch.status == "preview":
         problems += choose_categories(rows, chosen)
@@ -192,32 +199,43 @@ def confirm(batch_id: int):
         db.session.rollback()
         return _preview_page(batch, problems, 422)
     # Claim the batch first, in its own transaction: a second confirmation (another tab, another
-    # worker) finds it no longer in preview and does nothing.
+    # worker) finds it no longer in preview and does nothing. A claim older than STALE_CLAIM is a
+    # confirmation whose worker was killed: this one takes over and registers the rest.
+    now = utcnow()
     claimed = db.session.execute(
-        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
-        .values(status="importing")).rowcount
+        update(ImportBatch).where(ImportBatch.id == batch_id, or_(
+            ImportBatch.status == "preview",
+            and_(ImportBatch.status == "importing", ImportBatch.claimed_at < now - STALE_CLAIM)))
+        .values(status="importing", claimed_at=now)).rowcount
     db.session.commit()
     if claimed != 1:
         flash(_("This import was already confirmed or discarded; nothing more was done."), "info")
         return back
-    town, now, user_id = current_town(), utcnow(), current_user.id
-    # Registered since the preview (by the API, by hand, by another import, by an earlier
-    # confirmation of this batch that stopped half-way): skip those too.
-    mark_existing(rows, _existing_references(channel, external_refs(rows, ("ok",))))
+    town, user_id = current_town(), current_user.id
+    # Registered since the preview (by the API, by hand, by another import): skipped. Registered by
+    # an earlier confirmation of this batch that stopped half-way: counted as this batch's own.
+    found, ours = _existing_references(channel, external_refs(rows, ("ok",)), batch_id if earlier else None)
+    for row in rows:
+        if row["status"] == "ok" and row["data"]["external_ref"] in ours:
+            row["reference"] = ours[row["data"]["external_ref"]]
+    mark_existing(rows, {ref: case for ref, case in found.items() if ref not in ours})
     village_ids = set(db.session.scalars(select(Village.id)))
-    to_register = [row for row in rows if row["status"] == "ok"]
+    to_register = [row for row in rows if row["status"] == "ok" and not row.get("reference")]
     registered, refused, at_row = 0, [], None
     try:
         for start in range(0, len(to_register), CHUNK_ROWS):
             chunk = to_register[start:start + CHUNK_ROWS]
             at_row = chunk[0]["row"]
-            registered += _register_chunk(batch_id, channel, chunk, village_ids, now, town, refused)
+            done = _register_chunk(batch_id, channel, chunk, village_ids, now, town, refused)
+            db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id)
+                               .values(registered=ImportBatch.registered + done))
             db.session.commit()
+            registered += done  # counted once committed
         at_row = None
         skipped = [{"row": r["row"], "external_ref": r["data"]["external_ref"], "reference": r["reference"]}
                    for r in rows if r["status"] == "skip"]
         created = [{"row": r["row"], "external_ref": r["data"]["external_ref"], "reference": r["reference"]}
-                   for r in to_register if r["status"] == "ok"]
+                   for r in rows if r["status"] == "ok" and r.get("reference")]
         # One UPDATE, not through the (expired) object: loading it back would read every row again.
         db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
             status="confirmed", rows=rows,
@@ -253,6 +271,9 @@ def confirm(batch_id: int):
 
 
 CHUNK_ROWS = 1000  # rows registered per transaction: the write lock is held ~1 s at a time
+# A confirmation claims its batch; one older than this is taken to have died with its worker (gunicorn
+# kills a request after 120 s), and confirming again takes the batch over.
+STALE_CLAIM = timedelta(minutes=10)
 MAX_REFUSED_SHOWN = 5
 
 
@@ -310,13 +331,18 @@ def discard(batch_id: int):
         abort(400)
     # The rows hold personal data: a discarded batch keeps only its counts.
     result = {**batch.result, "discarded_at": utcnow().isoformat(), "discarded_by_id": current_user.id}
+    registered = batch.registered  # by a confirmation that stopped half-way: those cases stay
     discarded = db.session.execute(
         update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
         .values(status="discarded", rows=[], result=result)).rowcount
     if discarded == 1:
-        audit.record("import_discarded", current_user, "import_batch", batch_id, at=utcnow(), ip=request.remote_addr)
+        audit.record("import_discarded", current_user, "import_batch", batch_id, at=utcnow(), ip=request.remote_addr,
+                     **({"registered": registered} if registered else {}))
     db.session.commit()
-    if discarded == 1:
+    if discarded == 1 and registered:
+        flash(_("The import was discarded; the %(n)s cases it had already registered stay registered.",
+                n=registered), "warning")
+    elif discarded == 1:
         flash(_("The import was discarded; nothing was registered."), "info")
     else:
         flash(_("This import was already confirmed or discarded; nothing more was done."), "info")

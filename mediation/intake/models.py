@@ -20,6 +20,10 @@ class ImportBatch(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, importing, confirmed, discarded
     rows: Mapped[list] = mapped_column(JSON, default=list)  # parsed rows, each with its problems
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # after confirming: created and skipped
+    # Confirmation in chunks: when a confirmation claimed the batch (status "importing"), and how many
+    # cases it and any earlier, interrupted ones have registered (each chunk's commit counts its own).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CategoryRule(db.Model):

@@ -139,9 +139,8 @@ def register_cases(items: list[CaseData], user: User | None, *, now: datetime,
         cases.append(case)
     if not cases:
         return results
-    refresh_risk_many(cases, now)
-    # The numbers last: their upsert takes the write lock, held until the caller commits (on
-    # SQLite, the whole database's), so the reads and the work above happen before it.
+    # The numbers first: their upsert takes the write lock, held until the caller commits (on
+    # SQLite, the whole database's), which makes the ids below safe to hand out.
     references = next_references(town, now.astimezone(town.tz).year, len(cases))
     # Ids given here, not by the INSERT: SQLite cannot hand back many rows' ids in order, so the
     # ORM would insert one row per statement; with the ids known it inserts them all at once.
@@ -150,6 +149,7 @@ def register_cases(items: list[CaseData], user: User | None, *, now: datetime,
         case.reference, case.id = reference, case_id
     for party, party_id in zip(parties, _new_ids(Party, len(parties))):
         party.id, party.case_id = party_id, party.case.id
+    refresh_risk_many(cases, now)  # with ids: the cases of the batch are evidence for each other
     events = [TimelineEvent(id=event_id, case_id=case.id, at=now, actor_id=user.id if user else None,
                             action="register", from_status=None, to_status=Status.REGISTERED.value,
                             details={"channel": case.channel, "external_ref": case.external_ref})

@@ -114,3 +114,18 @@ def test_a_batch_sees_only_its_own_channel(client, db, town, hotline, police):
     assert r["results"][0]["status"] == 201  # another channel's reference is not this one's
     assert r["results"][0]["case"]["channel"] == "hotline_12345"
     assert _count(db, Case, Case.external_ref == "SAME-1") == 2
+
+
+def test_cases_of_one_batch_are_evidence_for_each_other(client, db, town, hotline):
+    """The same two sides twice in one batch: the later is a repeat dispute, as if sent one by one."""
+    sides = [{"name": "王五", "role": "applicant", "phone": "13900003333"},
+             {"name": "赵六", "role": "respondent", "phone": "13900004444"}]
+    first = submission("GD-RPT-1", parties=sides)
+    again = submission("GD-RPT-2", parties=sides, received_at=first["received_at"])
+    results = _batch(client, hotline, [first, again]).get_json()["results"]
+    assert [r["status"] for r in results] == [201, 201]
+    db.session.expire_all()
+    earlier, later = (db.session.scalar(select(Case).where(Case.external_ref == ref)) for ref in ("GD-RPT-1", "GD-RPT-2"))
+    assert "repeat_dispute" in later.risk_reasons
+    assert "repeat_dispute" not in earlier.risk_reasons  # the same minute: only the one registered after
+    assert later.risk_evidence["repeat_dispute"] == earlier.reference

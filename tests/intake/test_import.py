@@ -7,7 +7,7 @@ import html
 import io
 import json
 import zipfile
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -20,6 +20,7 @@ from mediation.core.errors import DomainError
 from mediation.core import cells
 from mediation.intake import files, import_views, rows as import_rows
 from mediation.intake.models import ImportBatch
+from mediation.db import utcnow
 from mediation.organisation.town import current_town
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -283,8 +284,45 @@ def test_a_failure_half_way_keeps_the_rows_before_it_and_confirming_again_regist
     refs = sorted(db.session.scalars(select(Case.reference)))
     assert [ref[-6:] for ref in refs] == ["000001", "000002", "000003"]  # no gap left by the failure
     batch = get_batch(db, batch_id)
-    assert batch.status == "confirmed"
-    assert len(batch.result["created"]) == 1 and len(batch.result["skipped"]) == 2
+    assert batch.status == "confirmed" and batch.registered == 3
+    # the two registered before the failure are this batch's own, not "already in the system"
+    assert len(batch.result["created"]) == 3 and batch.result["skipped"] == []
+
+
+def test_discarding_after_a_failure_half_way_says_the_cases_stay(client, db, town, users, login, monkeypatch):
+    login(users["mediator"])
+    batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
+    monkeypatch.setattr(import_views, "CHUNK_ROWS", 2)
+    real = import_views.register_cases
+    calls = []
+
+    def crash_on_second(*args, **kwargs):  # fault injection, as above
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(import_views, "register_cases", crash_on_second)
+    confirm(client, batch_id)
+    assert count(db) == 2
+    r = client.post(f"{URL}{batch_id}/discard?lang=en")
+    assert "the 2 cases it had already registered stay registered" in text(client.get(r.headers["Location"]))
+    assert count(db) == 2
+    db.session.rollback()
+    [row] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import_discarded")).all()
+    assert row.details == {"registered": 2}
+
+
+def test_a_confirmation_whose_worker_died_is_taken_over(client, db, town, users, login):
+    login(users["mediator"])
+    batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
+    batch = get_batch(db, batch_id)
+    batch.status, batch.claimed_at = "importing", utcnow() - import_views.STALE_CLAIM - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(f"{URL}{batch_id}?lang=en")
+    assert 'id="import-stopped"' in page.get_data(as_text=True) and "Continue the import" in text(page)
+    confirm(client, batch_id)
+    assert count(db) == 3 and get_batch(db, batch_id).status == "confirmed"
 
 
 def test_a_failure_in_the_first_chunk_writes_nothing(client, db, town, users, login, monkeypatch):
@@ -746,7 +784,7 @@ def test_an_import_being_registered_says_so_and_offers_no_second_confirmation(cl
     login(users["mediator"])
     batch_id = batch_id_of(upload(client, xlsx(GOOD_ROWS)))
     batch = get_batch(db, batch_id)
-    batch.status = "importing"  # as a confirmation in another tab leaves it while it runs
+    batch.status, batch.claimed_at = "importing", utcnow()  # as a confirmation in another tab leaves it
     db.session.commit()
     page = client.get(f"{URL}{batch_id}?lang=en")
     assert 'id="import-running"' in page.get_data(as_text=True)
