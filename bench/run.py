@@ -286,6 +286,8 @@ class Bench:
         with self.engine.connect() as conn:
             template = dict(conn.execute(text("SELECT * FROM cases ORDER BY id DESC LIMIT 1")).mappings().one())
         template.pop("id")
+        # JSON columns come back as dicts from PostgreSQL; bound again as the text they are stored as
+        template = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in template.items()}
         columns = list(template)
         params = [{**template, "reference": f"FLOOR-{n}", "external_ref": f"FLOOR-{n}"} for n in range(rows)]
         started = time.perf_counter()

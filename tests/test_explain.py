@@ -125,3 +125,19 @@ def test_the_dashboards_open_cases_per_office_read_an_index(client, db, users, l
         assert "ix_cases_status_lead_office" in plan, plan
     else:
         assert "Seq Scan on cases" not in plan, plan
+
+
+def test_duplicate_suggestions_read_the_villages_newest_off_its_index(client, db, users, login, make_case):
+    """The case page's duplicate candidates: the village's newest in the window, walked backwards
+    along (village, received) and stopped at the limit, not every case of a busy village sorted."""
+    case = make_case(Status.IN_MEDIATION)
+    login(users["supervisor"])
+    with captured(db) as statements:
+        assert client.get(f"/cases/{case.reference}").status_code == 200
+    plan = plan_of(db, *the(statements, "AS rank", "ORDER BY cases.received_at DESC"),
+                   off=("enable_seqscan", "enable_bitmapscan", "enable_sort"))
+    assert "ix_cases_village_received" in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        assert "TEMP B-TREE FOR ORDER BY" not in plan.split("ix_cases_village_received")[1].split("\n")[0], plan
+    else:
+        assert "Index Scan Backward using ix_cases_village_received" in plan, plan

@@ -38,12 +38,16 @@ def find_duplicates(case: Case, limit: int = 5) -> list[tuple[Case, Match]]:
                .where(in_window, match)
                for match in ([Party.phone.in_(s.phones)] if s.phones else [])
                + ([Party.id_number.in_(s.id_numbers)] if s.id_numbers else [])]
-    if s.village_id is not None:  # same names or a similar address there
-        selects.append(select(Case.id.label("id"), literal(1).label("rank")).where(in_window,
-                                                                                   Case.village_id == s.village_id))
+    related = related_case_ids(case) | {case.id}
+    if s.village_id is not None:  # same names or a similar address there: the village's newest
+        # Newest by received time, so that the (village, received) index hands them over in order
+        # and the scan stops at the limit; a busy village has thousands in the window.
+        newest = (select(Case.id.label("id"), literal(1).label("rank"))
+                  .where(in_window, Case.village_id == s.village_id)
+                  .order_by(Case.received_at.desc()).limit(CANDIDATES + len(related)).subquery())
+        selects.append(select(newest.c.id, newest.c.rank))
     if not selects:
         return []
-    related = related_case_ids(case) | {case.id}
     found = union_all(*selects).subquery()
     ids = db.session.scalars(select(found.c.id).where(found.c.id.not_in(related)).group_by(found.c.id)
                              .order_by(func.min(found.c.rank), found.c.id.desc()).limit(CANDIDATES)).all()
