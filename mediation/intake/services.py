@@ -58,11 +58,6 @@ class CaseData:
     content_hash: str | None = None
 
 
-def next_reference(town: Town, year: int) -> str:
-    """Hand out the next number for the year inside the caller's transaction."""
-    return next_references(town, year, 1)[0]
-
-
 def next_references(town: Town, year: int, count: int) -> list[str]:
     """Hand out the next `count` numbers for the year inside the caller's transaction.
 

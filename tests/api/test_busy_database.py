@@ -270,3 +270,25 @@ def test_other_database_errors_still_raise_in_tests(raising_app):
     with pytest.raises(OperationalError, match="no such table"):
         client.get("/api/boom/no-such-table")
     assert client.get("/api/boom/sqlite-locked").status_code == 503
+
+
+def test_a_busy_database_refuses_the_whole_batch_and_its_resend_registers_it_once(impatient_app, db, town,
+                                                                                make_token, counter):
+    token = make_token("hotline_12345")
+    client = impatient_app.test_client()
+    body = {"cases": [submission("GD-BUSY-B1"), submission("GD-BUSY-B2")]}
+
+    def post():
+        return client.post("/api/v1/cases/batch", data=json.dumps(body), content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
+
+    with write_lock(impatient_app):
+        busy = post()
+        assert busy.status_code == 503, busy.get_data(as_text=True)
+        assert busy.headers["Retry-After"] == "1"
+        assert _written(db) == {"cases": 0, "timeline": 0, "audit": 0, "last_reference": 0}
+    created = post()
+    assert [r["status"] for r in created.get_json()["results"]] == [201, 201]
+    again = post()
+    assert [r["status"] for r in again.get_json()["results"]] == [200, 200]
+    assert _written(db) == {"cases": 2, "timeline": 2, "audit": 2, "last_reference": 2}
