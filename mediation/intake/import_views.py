@@ -24,7 +24,6 @@ from ..organisation.models import Village
 from ..auth import audit
 from ..auth.permissions import may
 from ..core.permissions import Page
-from ..cases.models import Case
 from ..core.errors import N_, DomainError
 from ..db import utcnow
 from ..extensions import db
@@ -37,14 +36,13 @@ from .rows import (
     FIELD_LABELS, HEADERS, REQUIRED, case_data, check_rows, choose_categories, counts, external_refs, mark_existing,
     read_sheet,
 )
-from .services import active_category_rules, register_cases
+from .services import active_category_rules, register_cases, registered_on
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("imports", __name__, url_prefix="/intake/import")
 
 RECENT_BATCHES = 10
-IN_CHUNK = 500  # bound parameters per IN (...) query
 
 
 def allow_large_uploads() -> None:
@@ -78,17 +76,11 @@ def _batch_or_404(batch_id: int) -> ImportBatch:
 def _existing_references(channel: str, refs: list[str], batch_id: int | None = None) -> tuple[dict, dict]:
     """({external_ref: case reference} of those already registered on `channel`, and of those
     among them that batch `batch_id` registered itself, in an earlier confirmation that stopped
-    half-way). The second is read only when asked for (it reads each case's details)."""
-    found: dict[str, str] = {}
-    ours: dict[str, str] = {}
-    columns = (Case.external_ref, Case.reference) + ((Case.details,) if batch_id is not None else ())
-    for start in range(0, len(refs), IN_CHUNK):
-        for row in db.session.execute(select(*columns).where(
-                Case.channel == channel, Case.external_ref.in_(refs[start:start + IN_CHUNK]))):
-            found[row.external_ref] = row.reference
-            if batch_id is not None and (row.details or {}).get("import_batch") == batch_id:
-                ours[row.external_ref] = row.reference
-    return found, ours
+    half-way)."""
+    found = registered_on(channel, refs)
+    return ({ref: reference for ref, (reference, _details) in found.items()},
+            {ref: reference for ref, (reference, details) in found.items()
+             if batch_id is not None and details.get("import_batch") == batch_id})
 
 
 def _upload_page(form: UploadForm, status: int = 200):

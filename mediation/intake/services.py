@@ -1,5 +1,6 @@
 """Registering a case: reference number, parties, first deadline, first timeline event; the
 keyword rules that propose an imported row's category."""
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -99,7 +100,7 @@ def register_case(data: CaseData, user: User | None, *, now: datetime, town: Tow
 
 
 # Channel references asked about per statement (bound parameters per IN).
-_REFS_PER_QUERY = 500
+REFS_PER_QUERY = 500
 
 
 def register_cases(items: list[CaseData], user: User | None, *, now: datetime,
@@ -185,14 +186,21 @@ def _registered_references(items: list[CaseData]) -> dict[tuple[str, str], str]:
     for data in items:
         if data.external_ref:
             by_channel.setdefault(data.channel, set()).add(data.external_ref)
-    found: dict[tuple[str, str], str] = {}
-    for channel, refs in by_channel.items():
-        refs = sorted(refs)
-        for start in range(0, len(refs), _REFS_PER_QUERY):
-            for external_ref, reference in db.session.execute(
-                    select(Case.external_ref, Case.reference).where(
-                        Case.channel == channel, Case.external_ref.in_(refs[start:start + _REFS_PER_QUERY]))):
-                found[(channel, external_ref)] = reference
+    return {(channel, external_ref): reference
+            for channel, refs in by_channel.items()
+            for external_ref, (reference, _details) in registered_on(channel, refs).items()}
+
+
+def registered_on(channel: str, refs: Iterable[str]) -> dict[str, tuple[str, dict]]:
+    """external reference -> (case reference, case details), for those of `refs` already
+    registered on `channel`: REFS_PER_QUERY references to a statement."""
+    refs = sorted(set(refs))
+    found: dict[str, tuple[str, dict]] = {}
+    for start in range(0, len(refs), REFS_PER_QUERY):
+        for external_ref, reference, details in db.session.execute(
+                select(Case.external_ref, Case.reference, Case.details).where(
+                    Case.channel == channel, Case.external_ref.in_(refs[start:start + REFS_PER_QUERY]))):
+            found[external_ref] = (reference, details or {})
     return found
 
 
